@@ -1,0 +1,1 @@
+"""Excel <-> database. Never imports streamlit. Parsers take bytes."""

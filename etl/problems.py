@@ -1,0 +1,221 @@
+"""Validation problems as data: one row of the report a clerk reads (DESIGN 4.3).
+
+Every problem names the file, sheet and cell (A1 style), the value as found, a stable
+code (tests assert codes and cells, never wording), what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from kpi.errors import KpiError
+
+ERROR = "error"
+WARNING = "warning"
+
+# code -> (Japanese message, how to fix). Messages may use {value} and {detail}.
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # --- the file itself (etl/guard.py) ---
+    "FILE_EMPTY": ("ファイルが空です。", "Excel で保存し直した .xlsx ファイルを選んでください。"),
+    "FILE_TOO_LARGE": (
+        "ファイルが大きすぎます（{detail}）。",
+        "不要なシートや画像を削除するか、年度ごとに分けてください。",
+    ),
+    "FILE_TOO_LARGE_UNCOMPRESSED": (
+        "展開後のサイズが上限を超えています（{detail}）。",
+        "不要なシートを削除してください。意図しない巨大なデータが含まれている可能性があります。",
+    ),
+    "FILE_XLS": (
+        "旧形式の Excel ファイル（.xls）です。",
+        "Excel で開き「名前を付けて保存」から「Excel ブック (*.xlsx)」を選んで保存し直してください。",
+    ),
+    "FILE_ENCRYPTED": (
+        "パスワードで保護（暗号化）されたファイルは読み込めません。",
+        "Excel でパスワードを解除して保存し直してください。",
+    ),
+    "FILE_MACRO": (
+        "マクロを含むブックは受け付けられません。",
+        "「Excel ブック (*.xlsx)」形式で保存し直してください（マクロは削除されます）。",
+    ),
+    "FILE_CSV": (
+        "CSV（テキスト）ファイルです。拡張子だけが .xlsx になっています。",
+        "Excel で開き「Excel ブック (*.xlsx)」形式で保存し直してください。",
+    ),
+    "FILE_NOT_XLSX": (
+        "Excel ブック（.xlsx）ではありません。",
+        "テンプレートをダウンロードして入力し、.xlsx 形式で保存してください。",
+    ),
+    "FILE_CORRUPT": (
+        "ファイルが壊れているため読み込めません（{detail}）。",
+        "Excel で開けるか確認し、保存し直してください。",
+    ),
+    "FILE_XML_ENTITY": (
+        "ファイル内部に安全でない定義（XML エンティティ宣言）が含まれています。",
+        "Excel で新しいブックに貼り付けて保存し直してください。",
+    ),
+    "FILE_TOO_MANY_ROWS": (
+        "データ行が多すぎます（{detail}）。",
+        "ファイルを分割してください。",
+    ),
+    # --- workbook structure ---
+    "SHEET_MISSING": (
+        "シート「{detail}」がありません。",
+        "テンプレートと同じシート名にしてください。",
+    ),
+    "COLUMN_MISSING": (
+        "列「{detail}」がありません。",
+        "1 行目の見出しをテンプレートと同じにしてください。",
+    ),
+    "HEADER_NOT_FOUND": (
+        "見出し行（指標ID・年度・実績値）が見つかりません。",
+        "先頭 20 行以内に「指標ID」「年度」「実績値」の見出しを置いてください。",
+    ),
+    # --- cell values ---
+    "REQUIRED": ("必須項目が空です。", "値を入力してください。"),
+    "DUPLICATE_ID": ("ID「{value}」が重複しています。", "ID は一意にしてください。"),
+    "UNKNOWN_REFERENCE": (
+        "「{value}」は{detail}に存在しません。",
+        "既存の番号を指定してください。",
+    ),
+    "BAD_ID": ("ID の形式が正しくありません（{detail}）。", "例: 事業番号 1-2-4、指標ID 1-2-4-1"),
+    "BAD_CHOICE": ("「{value}」は選択肢にありません（{detail}）。", "選択肢から選んでください。"),
+    "BAD_YEAR": (
+        "年度「{value}」を読み取れません。",
+        "2025、令和7年度、R7 のように入力してください。",
+    ),
+    "YEAR_OUT_OF_PLAN": (
+        "年度 {value} は計画期間（{detail}）の外です。",
+        "計画期間内の年度を入力してください。",
+    ),
+    "BAD_NUMBER": (
+        "「{value}」を数値として読み取れません。",
+        "数値だけを入力してください（例: 1200、25%、780万）。",
+    ),
+    "BAD_TARGET": (
+        "目標値「{value}」を数値として読み取れません。",
+        "数値（例: 70%以上、780万件）か、数字を含まない文章で入力してください。",
+    ),
+    "NEGATIVE": ("負の値「{value}」は入力できません。", "0 以上の値を入力してください。"),
+    "UNKNOWN_KPI": (
+        "指標ID「{value}」はこの計画にありません。",
+        "テンプレートの指標IDをそのまま使ってください。",
+    ),
+    "UNKNOWN_PLAN": ("計画ID「{value}」はデータベースにありません。", "計画IDを確認してください。"),
+    "FORMULA_NO_VALUE": (
+        "数式の計算結果が保存されていません。",
+        "Excel で開いて再計算し、保存し直してください（または値を直接入力してください）。",
+    ),
+    "CELL_ERROR": (
+        "セルがエラー値（{value}）です。",
+        "数式を修正するか、値を直接入力してください。",
+    ),
+    "CONFLICT": (
+        "同じ指標・年度に異なる値があります（{detail}）。",
+        "どちらか一方の行を削除してください。",
+    ),
+    # --- warnings (shown, not blocking) ---
+    "PERCENT_FRACTION": (
+        "{value} は {detail}% の意味ではありませんか？",
+        "百分率の指標です。25% なら 25 と入力してください。",
+    ),
+    "PERCENT_OVER_100": ("{value}% は 100% を超えています。", "入力誤りでないか確認してください。"),
+    "CUMULATIVE_DECREASE": (
+        "累積指標の値が前年度（{detail}）より減っています。",
+        "累積値（計画開始からの合計）を入力しているか確認してください。",
+    ),
+    "DUPLICATE_ROW": (
+        "同じ指標・年度の行が重複しています（値は同じ）。",
+        "重複行を削除してください。",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    cell: str
+    value: str
+    code: str
+    message: str
+    fix: str = ""
+    severity: str = ERROR
+    file: str = ""
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == ERROR
+
+    def as_row(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def problem(
+    code: str,
+    *,
+    sheet: str = "",
+    cell: str = "",
+    value: object = "",
+    detail: object = "",
+    severity: str = ERROR,
+    file: str = "",
+) -> Problem:
+    """Build a Problem whose wording comes from the catalogue."""
+    message, fix = CATALOGUE[code]
+    text = "" if value is None else str(value)
+    return Problem(
+        sheet=sheet,
+        cell=cell,
+        value=text,
+        code=code,
+        message=message.format(value=text, detail=detail),
+        fix=fix.format(value=text, detail=detail),
+        severity=severity,
+        file=file,
+    )
+
+
+def has_blocking(problems: Iterable[Problem]) -> bool:
+    return any(p.blocking for p in problems)
+
+
+def cell_name(row_index0: int, col_index0: int) -> str:
+    """0-based row/column -> A1 reference (e.g. (6, 6) -> 'G7')."""
+    col = col_index0 + 1
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row_index0 + 1}"
+
+
+class InputRejected(KpiError):
+    """Raised when a workbook has blocking problems; carries all of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{sum(p.blocking for p in problems)} 件のエラーがあります。")
+
+
+PROBLEM_HEADERS = {
+    "severity": "区分",
+    "file": "ファイル",
+    "sheet": "シート",
+    "cell": "セル",
+    "value": "値",
+    "code": "コード",
+    "message": "内容",
+    "fix": "直し方",
+}
+SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告"}
+
+
+def problem_rows(problems: Iterable[Problem]) -> list[dict[str, str]]:
+    """Rows with Japanese headers, errors first: the one table every surface renders."""
+    ordered = sorted(problems, key=lambda p: (p.severity != ERROR,))
+    rows = []
+    for p in ordered:
+        row = p.as_row()
+        row["severity"] = SEVERITY_LABELS.get(p.severity, p.severity)
+        rows.append({label: row[key] for key, label in PROBLEM_HEADERS.items()})
+    return rows

@@ -1,0 +1,1 @@
+"""Domain core of the ICT-plan KPI dashboard. Never imports streamlit."""

@@ -1,0 +1,143 @@
+"""The number reader of DESIGN 4.3, shared by plan targets and yearly actuals.
+
+Order of the rules: NFKC, strip spaces, strip thousands separators, take a frequency
+prefix (年/月) off the front and 以上/以下 off the end, strip a trailing unit, apply 万/億,
+allow a trailing % for % KPIs. A numeric Excel cell formatted as a percentage holds a
+fraction (0.25 shown as 25%) and means 25 for a % KPI.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+PLAN_UNITS = ("人", "件", "時間", "業務", "回", "箇所", "種類", "データ", "枚")
+# A blank or one of these means "not reported" (DESIGN 4.2). NFKC leaves ー ― — as they are.
+NOT_REPORTED = frozenset({"－", "ー", "-", "―", "—", "‐", "−", "未集計"})
+_MINUS_SIGNS = ("△", "▲", "−", "‐", "-")
+_MULTIPLIERS = (("億", 100_000_000), ("万", 10_000))
+_DECIMAL = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
+_HAS_DIGIT = re.compile(r"\d")
+_SPACES = re.compile(r"\s+")
+
+BLANK = "blank"
+NOT_REPORTED_KIND = "not_reported"
+NUMBER = "number"
+TEXT = "text"
+
+
+class NumberFormatError(ValueError):
+    """A value that is not a number after the rules; `code` is a problems.CATALOGUE code."""
+
+    def __init__(self, code: str, raw: object):
+        self.code = code
+        self.raw = raw
+        super().__init__(f"{code}: {raw!r}")
+
+
+@dataclass(frozen=True)
+class Reading:
+    kind: str  # blank | not_reported | number | text
+    value: float | None = None
+    comparator: str | None = None  # '>=' / '<=' when printed as 以上 / 以下
+    frequency: str | None = None  # '年' / '月' when printed as a frequency
+    text: str = ""  # the value as found, trimmed
+
+
+def normalize(raw: str) -> str:
+    """NFKC and no whitespace at all: '７，0００ 時間' -> '7,000時間'."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", raw))
+
+
+def _strip_unit(s: str, unit: str) -> str:
+    candidates = sorted({u for u in (unit, *PLAN_UNITS) if u and u != "%"}, key=len, reverse=True)
+    for u in candidates:
+        if s.endswith(u) and len(s) > len(u):
+            return s[: -len(u)]
+    return s
+
+
+def read_number(raw: object, unit: str = "", *, percent_format: bool = False) -> Reading:
+    """Read one cell. Raises NumberFormatError(BAD_NUMBER / NEGATIVE) when it is not a number."""
+    if raw is None:
+        return Reading(BLANK)
+    if isinstance(raw, bool):
+        raise NumberFormatError("BAD_NUMBER", raw)
+    if isinstance(raw, int | float):
+        value = float(raw)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise NumberFormatError("BAD_NUMBER", raw)
+        if percent_format and unit == "%":
+            value = round(value * 100, 10)
+        if value < 0:
+            raise NumberFormatError("NEGATIVE", raw)
+        return Reading(NUMBER, value, text=str(raw))
+    text = str(raw).strip()
+    if not text:
+        return Reading(BLANK, text=text)
+    # NFKC would turn ① into 1: a circled or superscript digit is not a number here.
+    if any(unicodedata.category(ch) == "No" for ch in text):
+        raise NumberFormatError("BAD_NUMBER", raw)
+    s = normalize(text)
+    if s in NOT_REPORTED:
+        return Reading(NOT_REPORTED_KIND, text=text)
+    negative = False
+    if s.startswith(_MINUS_SIGNS):
+        negative, s = True, s[1:]
+    elif s.startswith("+"):
+        s = s[1:]
+    s = s.replace(",", "")
+    frequency = None
+    if s[:1] in ("年", "月"):
+        frequency, s = s[0], s[1:]
+    comparator = None
+    if s.endswith("以上"):
+        comparator, s = ">=", s[:-2]
+    elif s.endswith("以下"):
+        comparator, s = "<=", s[:-2]
+    s = _strip_unit(s, unit)
+    factor = 1
+    for suffix, mult in _MULTIPLIERS:
+        if s.endswith(suffix):
+            factor, s = mult, s[: -len(suffix)]
+            break
+    if s.endswith("%"):
+        if unit != "%":
+            raise NumberFormatError("BAD_NUMBER", raw)
+        s = s[:-1]
+    if not _DECIMAL.match(s):
+        raise NumberFormatError("BAD_NUMBER", raw)
+    value = float(s) * factor
+    if negative and value != 0:
+        raise NumberFormatError("NEGATIVE", raw)
+    return Reading(NUMBER, value, comparator, frequency, text)
+
+
+def read_target(raw: object, unit: str, direction: str, *, percent_format: bool = False) -> Reading:
+    """A plan target as printed: a number with a comparator, or a text target.
+
+    Text without any digit (`検討を踏まえ設定`) is a text target. A number printed without
+    以上/以下 takes its comparator from the KPI: frequencies (`月２回`) and `maintain` KPIs use
+    '=', higher-is-better '>=', lower-is-better '<=' (DESIGN 6 grades by comparator).
+    """
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return Reading(BLANK)
+    if isinstance(raw, str) and not _HAS_DIGIT.search(normalize(raw)):
+        return Reading(TEXT, text=raw.strip())
+    try:
+        reading = read_number(raw, unit, percent_format=percent_format)
+    except NumberFormatError as e:
+        raise NumberFormatError("BAD_TARGET", raw) from e
+    if reading.kind != NUMBER:
+        raise NumberFormatError("BAD_TARGET", raw)
+    comparator = reading.comparator
+    if comparator is None:
+        if reading.frequency or direction == "maintain":
+            comparator = "="
+        else:
+            comparator = "<=" if direction == "lower" else ">="
+    text = reading.text
+    if not isinstance(raw, str):  # a number typed into Excel: keep a readable printed form
+        text = f"{reading.value:g}%" if unit == "%" else f"{reading.value:g}"
+    return Reading(NUMBER, reading.value, comparator, reading.frequency, text)

@@ -1,0 +1,356 @@
+"""The only module that writes SQL. Everything else talks to DuckDB through these functions.
+
+Connections are short-lived: DuckDB lets one process hold the file, so the app and the CLI
+each open, work and close. Writes go through `transaction()`, which rolls back explicitly on
+any error: after a failed statement DuckDB's COMMIT can return without error and save nothing
+(DESIGN 4.4), so success is never inferred from COMMIT alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from kpi.config import Grading
+from kpi.errors import DatabaseBusy, DatabaseError, NotFound
+
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+# No network: never try to download an extension (DESIGN 4.4).
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+# Column order of the tables that a plan load replaces (DESIGN 5).
+PLAN_TABLES: dict[str, list[str]] = {
+    "plans": ["plan_id", "name", "organization", "start_fy", "end_fy"],
+    "policies": ["plan_id", "policy_no", "name"],
+    "measures": ["plan_id", "measure_id", "policy_no", "name", "seq"],
+    "projects": [
+        "plan_id",
+        "project_id",
+        "measure_id",
+        "name",
+        "overview",
+        "aims",
+        "relisted_from",
+        "seq",
+    ],
+    "project_departments": ["plan_id", "project_id", "department", "role", "seq"],
+    "activities": ["plan_id", "project_id", "seq", "label", "fiscal_year", "note"],
+    "kpis": [
+        "plan_id",
+        "kpi_id",
+        "project_id",
+        "name",
+        "unit",
+        "direction",
+        "cumulative",
+        "rationale",
+        "seq",
+    ],
+    "project_kpis": ["plan_id", "project_id", "kpi_id", "relisted"],
+    "kpi_targets": [
+        "plan_id",
+        "kpi_id",
+        "fiscal_year",
+        "target_value",
+        "comparator",
+        "target_text",
+    ],
+}
+ACTUAL_COLUMNS = [
+    "plan_id",
+    "kpi_id",
+    "fiscal_year",
+    "actual_value",
+    "note",
+    "upload_id",
+    "recorded_at",
+    "source_cell",
+]
+ALL_TABLES = [*PLAN_TABLES, "uploads", "kpi_actuals"]
+
+# One writer at a time inside this process (Streamlit serves sessions on threads).
+_write_lock = threading.RLock()
+
+
+def _is_lock_error(e: Exception) -> bool:
+    text = str(e).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def connect(
+    path: str | Path = ":memory:", *, read_only: bool = False, retries: int = 0
+) -> duckdb.DuckDBPyConnection:
+    """Open the database. `retries` waits a little while another process holds the file."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(retries + 1):
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
+        except duckdb.Error as e:
+            if not _is_lock_error(e):
+                raise DatabaseError(f"データベースを開けません（{path}）: {e}") from e
+            if attempt == retries:
+                raise DatabaseBusy(
+                    f"データベース（{path}）は別のプロセス（ダッシュボードまたは別のコマンド）が"
+                    "使用中です。しばらく待ってから再実行してください。"
+                ) from e
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def open_db(
+    path: str | Path, *, read_only: bool = False, retries: int = 0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only, retries=retries)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def init_schema(con: duckdb.DuckDBPyConnection, grading: Grading) -> None:
+    """Create tables, views and macros if missing; bake the configured grade bands into kpi_status."""
+    with _write_lock:
+        con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+        con.execute(
+            "CREATE OR REPLACE VIEW kpi_status AS "
+            f"SELECT * FROM kpi_status_at(current_date, {float(grading.grade_b_min)}, "
+            f"{float(grading.grade_c_min)})"
+        )
+
+
+def schema_ready(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'kpi_actuals'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction; explicit ROLLBACK on any error, so a failure never half-applies."""
+    with _write_lock:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        try:
+            con.execute("COMMIT")
+        except duckdb.Error as e:
+            con.execute("ROLLBACK")
+            raise DatabaseError(f"保存に失敗しました（変更は取り消されました）: {e}") from e
+
+
+# ---------------------------------------------------------------- plan structure
+
+
+def replace_plan(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
+    """Replace the structure of the plans in `tables` (call inside `transaction`).
+
+    Actuals are never touched. Works for one plan or for thousands in one statement per table.
+    """
+    con.register("_plan_ids", tables["plans"][["plan_id"]])
+    try:
+        for table, columns in PLAN_TABLES.items():
+            con.execute(f"DELETE FROM {table} WHERE plan_id IN (SELECT plan_id FROM _plan_ids)")
+            frame = tables[table][columns]
+            if len(frame):
+                con.register("_incoming", frame)
+                try:
+                    con.execute(
+                        f"INSERT INTO {table} ({', '.join(columns)}) "
+                        f"SELECT {', '.join(columns)} FROM _incoming"
+                    )
+                finally:
+                    con.unregister("_incoming")
+    finally:
+        con.unregister("_plan_ids")
+
+
+def plan_content(con: duckdb.DuckDBPyConnection, plan_id: str) -> dict[str, pd.DataFrame]:
+    """One plan's structure tables, sorted, in the same shape that `replace_plan` takes."""
+    result = {}
+    for table, columns in PLAN_TABLES.items():
+        result[table] = con.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE plan_id = ? ORDER BY ALL",
+            [plan_id],
+        ).df()
+    return result
+
+
+def list_plans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        "SELECT plan_id, name, organization, start_fy, end_fy FROM plans "
+        "ORDER BY end_fy DESC, start_fy DESC, plan_id"
+    ).df()
+
+
+def plan_info(con: duckdb.DuckDBPyConnection, plan_id: str) -> dict:
+    df = con.execute("SELECT * FROM plans WHERE plan_id = ?", [plan_id]).df()
+    if df.empty:
+        raise NotFound(f"計画「{plan_id}」はありません。")
+    return df.iloc[0].to_dict()
+
+
+def plan_outline(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """One row per project entry with its measure, policy and KPI count (relisted shown too)."""
+    return con.execute(
+        """
+        SELECT pol.policy_no, pol.name AS policy_name,
+               m.measure_id, m.name AS measure_name,
+               p.project_id, p.name AS project_name, p.relisted_from,
+               (SELECT count(*) FROM project_kpis pk
+                 WHERE pk.plan_id = p.plan_id AND pk.project_id = p.project_id) AS kpi_count,
+               (SELECT string_agg(department, '、' ORDER BY seq) FROM project_departments d
+                 WHERE d.plan_id = p.plan_id AND d.project_id = p.project_id
+                   AND d.role = 'lead') AS lead_departments,
+               (SELECT string_agg(department, '、' ORDER BY seq) FROM project_departments d
+                 WHERE d.plan_id = p.plan_id AND d.project_id = p.project_id
+                   AND d.role = 'related') AS related_departments
+        FROM projects p
+        JOIN measures m ON m.plan_id = p.plan_id AND m.measure_id = p.measure_id
+        JOIN policies pol ON pol.plan_id = m.plan_id AND pol.policy_no = m.policy_no
+        WHERE p.plan_id = ?
+        ORDER BY pol.policy_no, m.seq, p.seq
+        """,
+        [plan_id],
+    ).df()
+
+
+def kpi_ids(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """KPIs of a plan with what validating an actuals file needs."""
+    return con.execute(
+        "SELECT kpi_id, project_id, name, unit, direction, cumulative FROM kpis "
+        "WHERE plan_id = ? ORDER BY seq",
+        [plan_id],
+    ).df()
+
+
+# ---------------------------------------------------------------- uploads and actuals
+
+
+def insert_upload(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kind: str,
+    plan_id: str | None,
+    filename: str,
+    sha256: str,
+    uploaded_at: dt.datetime,
+    uploaded_by: str,
+    rows_new: int = 0,
+    rows_changed: int = 0,
+    rows_unchanged: int = 0,
+    rows_skipped: int = 0,
+) -> int:
+    row = con.execute(
+        """
+        INSERT INTO uploads (kind, plan_id, filename, sha256, uploaded_at, uploaded_by, status,
+                             rows_new, rows_changed, rows_unchanged, rows_skipped)
+        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
+        RETURNING upload_id
+        """,
+        [
+            kind,
+            plan_id,
+            filename,
+            sha256,
+            uploaded_at,
+            uploaded_by,
+            rows_new,
+            rows_changed,
+            rows_unchanged,
+            rows_skipped,
+        ],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def insert_actuals(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("_actuals", frame[ACTUAL_COLUMNS])
+    try:
+        con.execute(
+            f"INSERT INTO kpi_actuals ({', '.join(ACTUAL_COLUMNS)}) "
+            f"SELECT {', '.join(ACTUAL_COLUMNS)} FROM _actuals"
+        )
+    finally:
+        con.unregister("_actuals")
+
+
+def upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict:
+    df = con.execute("SELECT * FROM uploads WHERE upload_id = ?", [upload_id]).df()
+    if df.empty:
+        raise NotFound(f"取込番号 {upload_id} はありません。")
+    return df.iloc[0].to_dict()
+
+
+def active_upload_with_sha(
+    con: duckdb.DuckDBPyConnection, sha256: str, kind: str, plan_id: str | None
+) -> int | None:
+    row = con.execute(
+        "SELECT max(upload_id) FROM uploads WHERE sha256 = ? AND kind = ? AND status = 'active' "
+        "AND plan_id IS NOT DISTINCT FROM ?",
+        [sha256, kind, plan_id],
+    ).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def set_upload_status(
+    con: duckdb.DuckDBPyConnection, upload_id: int, *, by: str, at: dt.datetime
+) -> None:
+    con.execute(
+        "UPDATE uploads SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? "
+        "WHERE upload_id = ?",
+        [at, by, upload_id],
+    )
+
+
+def list_uploads(con: duckdb.DuckDBPyConnection, plan_id: str | None = None) -> pd.DataFrame:
+    return con.execute(
+        "SELECT * FROM uploads WHERE ? IS NULL OR plan_id = ? ORDER BY upload_id DESC",
+        [plan_id, plan_id],
+    ).df()
+
+
+def current_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    return con.execute(
+        "SELECT kpi_id, fiscal_year, actual_value, note, upload_id FROM kpi_actuals_current "
+        "WHERE plan_id = ?",
+        [plan_id],
+    ).df()
+
+
+def orphaned_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    return con.execute(
+        "SELECT * FROM orphaned_actuals WHERE plan_id = ? ORDER BY kpi_id, fiscal_year",
+        [plan_id],
+    ).df()
+
+
+# ---------------------------------------------------------------- for tests and checks
+
+
+def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: to prove that a rejected load changed nothing."""
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ALL_TABLES}
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    counts = {}
+    for t in ALL_TABLES:
+        row = con.execute(f"SELECT count(*) FROM {t}").fetchone()
+        counts[t] = int(row[0]) if row else 0
+    return counts

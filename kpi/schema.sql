@@ -1,0 +1,180 @@
+-- Database contract (DESIGN 5). Analysts query these tables directly: names and meanings are stable.
+-- Idempotent: run on every start. Views and macros are replaced so that fixes reach old files.
+-- No foreign keys: a plan is replaced as a whole inside one transaction, and the ETL validates references.
+
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id      VARCHAR PRIMARY KEY,
+    name         VARCHAR NOT NULL,
+    organization VARCHAR NOT NULL,
+    start_fy     INTEGER NOT NULL,
+    end_fy       INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS policies (
+    plan_id   VARCHAR NOT NULL,
+    policy_no INTEGER NOT NULL,
+    name      VARCHAR NOT NULL,
+    PRIMARY KEY (plan_id, policy_no)
+);
+
+CREATE TABLE IF NOT EXISTS measures (
+    plan_id    VARCHAR NOT NULL,
+    measure_id VARCHAR NOT NULL,  -- '1-2' = policy 1, measure ＜2＞
+    policy_no  INTEGER NOT NULL,
+    name       VARCHAR NOT NULL,
+    seq        INTEGER NOT NULL,  -- printed order
+    PRIMARY KEY (plan_id, measure_id)
+);
+
+CREATE TABLE IF NOT EXISTS projects (
+    plan_id       VARCHAR NOT NULL,
+    project_id    VARCHAR NOT NULL,  -- '1-2-4' for １－２－（４）
+    measure_id    VARCHAR NOT NULL,
+    name          VARCHAR NOT NULL,
+    overview      VARCHAR,
+    aims          VARCHAR,
+    relisted_from VARCHAR,           -- NULL unless 再掲
+    seq           INTEGER NOT NULL,
+    PRIMARY KEY (plan_id, project_id)
+);
+
+CREATE TABLE IF NOT EXISTS project_departments (
+    plan_id    VARCHAR NOT NULL,
+    project_id VARCHAR NOT NULL,
+    department VARCHAR NOT NULL,
+    role       VARCHAR NOT NULL CHECK (role IN ('lead', 'related')),
+    seq        INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS activities (
+    plan_id     VARCHAR NOT NULL,
+    project_id  VARCHAR NOT NULL,
+    seq         INTEGER NOT NULL,
+    label       VARCHAR NOT NULL,
+    fiscal_year INTEGER,            -- NULL when the source does not say
+    note        VARCHAR             -- the text printed in that year's cell
+);
+
+CREATE TABLE IF NOT EXISTS kpis (
+    plan_id    VARCHAR NOT NULL,
+    kpi_id     VARCHAR NOT NULL,    -- '<project_id>-<n>'
+    project_id VARCHAR NOT NULL,    -- the project it is stored under (the original for 再掲)
+    name       VARCHAR NOT NULL,
+    unit       VARCHAR NOT NULL DEFAULT '',
+    direction  VARCHAR NOT NULL CHECK (direction IN ('higher', 'lower', 'maintain')),
+    cumulative BOOLEAN NOT NULL DEFAULT false,
+    rationale  VARCHAR,
+    seq        INTEGER NOT NULL,
+    PRIMARY KEY (plan_id, kpi_id)
+);
+
+-- Every project a KPI is printed under: its own project, and relisted projects that print it again.
+CREATE TABLE IF NOT EXISTS project_kpis (
+    plan_id    VARCHAR NOT NULL,
+    project_id VARCHAR NOT NULL,
+    kpi_id     VARCHAR NOT NULL,
+    relisted   BOOLEAN NOT NULL     -- true when shown here as a 再掲 of another project's KPI
+);
+
+CREATE TABLE IF NOT EXISTS kpi_targets (
+    plan_id      VARCHAR NOT NULL,
+    kpi_id       VARCHAR NOT NULL,
+    fiscal_year  INTEGER NOT NULL,
+    target_value DOUBLE,            -- NULL for text targets
+    comparator   VARCHAR CHECK (comparator IN ('>=', '<=', '=')),
+    target_text  VARCHAR NOT NULL,  -- as printed
+    PRIMARY KEY (plan_id, kpi_id, fiscal_year)
+);
+
+CREATE SEQUENCE IF NOT EXISTS upload_id_seq START 1;
+
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id      INTEGER PRIMARY KEY DEFAULT nextval('upload_id_seq'),
+    kind           VARCHAR NOT NULL CHECK (kind IN ('plan', 'actuals', 'sample')),
+    plan_id        VARCHAR,
+    filename       VARCHAR NOT NULL,
+    sha256         VARCHAR NOT NULL,
+    uploaded_at    TIMESTAMP NOT NULL,
+    uploaded_by    VARCHAR NOT NULL,
+    status         VARCHAR NOT NULL CHECK (status IN ('active', 'rolled_back')),
+    rows_new       INTEGER NOT NULL DEFAULT 0,
+    rows_changed   INTEGER NOT NULL DEFAULT 0,
+    rows_unchanged INTEGER NOT NULL DEFAULT 0,
+    rows_skipped   INTEGER NOT NULL DEFAULT 0,
+    rolled_back_at TIMESTAMP,
+    rolled_back_by VARCHAR
+);
+
+-- Append-only history: a new value supersedes, nothing is ever deleted by an upload.
+CREATE TABLE IF NOT EXISTS kpi_actuals (
+    plan_id      VARCHAR NOT NULL,
+    kpi_id       VARCHAR NOT NULL,
+    fiscal_year  INTEGER NOT NULL,
+    actual_value DOUBLE NOT NULL,
+    note         VARCHAR,
+    upload_id    INTEGER NOT NULL,
+    recorded_at  TIMESTAMP NOT NULL,
+    source_cell  VARCHAR            -- sheet!cell it was read from
+);
+
+CREATE OR REPLACE VIEW kpi_actuals_current AS
+SELECT a.plan_id, a.kpi_id, a.fiscal_year, a.actual_value, a.note, a.upload_id, a.recorded_at
+FROM kpi_actuals a
+JOIN uploads u ON u.upload_id = a.upload_id
+WHERE u.status = 'active'
+QUALIFY row_number() OVER (
+    PARTITION BY a.plan_id, a.kpi_id, a.fiscal_year ORDER BY a.upload_id DESC
+) = 1;
+
+-- Actuals of KPIs that the current plan no longer has: kept, listed here.
+CREATE OR REPLACE VIEW orphaned_actuals AS
+SELECT a.*
+FROM kpi_actuals a
+WHERE NOT EXISTS (SELECT 1 FROM kpis k WHERE k.plan_id = a.plan_id AND k.kpi_id = a.kpi_id);
+
+-- Grading (DESIGN 6) for every KPI and every fiscal year of its plan, as of a date.
+-- b_min / c_min are the band edges from config.toml; kpi_status below bakes in the configured ones.
+CREATE OR REPLACE MACRO kpi_status_at(as_of, b_min, c_min) AS TABLE
+WITH base AS (
+    SELECT k.plan_id, k.kpi_id, y.fiscal_year, k.direction, k.cumulative,
+           t.target_value, t.comparator, t.target_text,
+           a.actual_value, a.note, a.upload_id,
+           as_of > make_date(y.fiscal_year + 1, 3, 31) AS year_ended
+    FROM kpis k
+    JOIN plans p USING (plan_id)
+    CROSS JOIN LATERAL (SELECT unnest(range(p.start_fy, p.end_fy + 1)) AS fiscal_year) y
+    LEFT JOIN kpi_targets t
+        ON t.plan_id = k.plan_id AND t.kpi_id = k.kpi_id AND t.fiscal_year = y.fiscal_year
+    LEFT JOIN kpi_actuals_current a
+        ON a.plan_id = k.plan_id AND a.kpi_id = k.kpi_id AND a.fiscal_year = y.fiscal_year
+), rated AS (
+    SELECT *,
+        CASE
+            WHEN target_value IS NULL OR actual_value IS NULL THEN NULL
+            WHEN direction = 'lower' THEN
+                CASE WHEN actual_value = 0 THEN 100.0 ELSE target_value / actual_value * 100 END
+            WHEN target_value = 0 THEN 100.0
+            ELSE actual_value / target_value * 100
+        END AS achievement_rate,
+        CASE
+            WHEN target_value IS NULL OR actual_value IS NULL THEN NULL
+            WHEN comparator = '<=' THEN actual_value <= target_value
+            ELSE actual_value >= target_value   -- '>=' and '=' (more often than planned is fine)
+        END AS met
+    FROM base
+)
+SELECT plan_id, kpi_id, fiscal_year, target_value, comparator, target_text,
+       actual_value, achievement_rate,
+       CASE
+           WHEN target_text IS NULL THEN '目標なし'
+           WHEN target_value IS NULL THEN '評価対象外'
+           WHEN actual_value IS NOT NULL THEN
+               CASE WHEN met THEN 'A'
+                    WHEN achievement_rate >= b_min THEN 'B'
+                    WHEN achievement_rate >= c_min THEN 'C'
+                    ELSE 'D' END
+           WHEN year_ended THEN '未報告'
+           ELSE '対象年度前'
+       END AS grade,
+       met, note, upload_id, direction, cumulative
+FROM rated;

@@ -1,0 +1,37 @@
+"""Read-side entry points for the UI and the CLI: open the database briefly, ask, close.
+
+DuckDB lets one process hold the file; short-lived connections let the CLI work while the
+app is serving. Results are plain DataFrames, cached by the UI per database version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from kpi import repository
+from kpi.config import Settings
+
+
+def db_version(db_path: Path) -> tuple[int, int]:
+    """Changes whenever the database file changes: the cache key after an upload."""
+    parts = [db_path, db_path.with_name(db_path.name + ".wal")]
+    stats = [p.stat() for p in parts if p.exists()]
+    return (sum(s.st_mtime_ns for s in stats), sum(s.st_size for s in stats))
+
+
+def database_exists(settings: Settings) -> bool:
+    return settings.db_path.exists()
+
+
+def plans(settings: Settings) -> pd.DataFrame:
+    with repository.open_db(settings.db_path, retries=5) as con:
+        if not repository.schema_ready(con):
+            return pd.DataFrame(columns=["plan_id", "name", "organization", "start_fy", "end_fy"])
+        return repository.list_plans(con)
+
+
+def outline(settings: Settings, plan_id: str) -> pd.DataFrame:
+    with repository.open_db(settings.db_path, retries=5) as con:
+        return repository.plan_outline(con, plan_id)

@@ -1,0 +1,62 @@
+"""The rules of DESIGN 9 that code review alone would miss."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from kpi.config import ROOT
+from ui.navigation import PAGES
+
+SQL = re.compile(
+    r"\b(SELECT\b.+\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(OR\s+REPLACE\s+)?"
+    r"(TABLE|VIEW|MACRO))\b",
+    re.I | re.S,
+)
+
+
+def python_files(*folders: str) -> list[Path]:
+    files = []
+    for folder in folders:
+        path = ROOT / folder
+        files += [path] if path.is_file() else sorted(path.rglob("*.py"))
+    return files
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_never_imports_streamlit():
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in python_files("kpi", "etl")
+        if "streamlit" in imported_modules(p)
+    ]
+    assert offenders == []
+
+
+def test_only_the_repository_writes_sql():
+    offenders = []
+    for p in python_files("kpi", "etl", "ui", "pages", "app.py"):
+        if p.name == "repository.py" and p.parent.name == "kpi":
+            continue
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if SQL.search(node.value):
+                    offenders.append(f"{p.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_navigation_lists_every_page_file():
+    on_disk = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    assert {p.path for p in PAGES} == on_disk
+    assert sum(p.default for p in PAGES) == 1
