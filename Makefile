@@ -26,7 +26,7 @@ $(DB): data/plan.xlsx | $(STAMP)
 db: $(DB)
 
 run: $(STAMP) $(DB)
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
+	$(BIN)/python -m ui.launch --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check .

@@ -1,7 +1,12 @@
-"""Entry point: page config, navigation and the shared sidebar. Run with `make run`."""
+"""Entry point: page config, navigation, and the shared sidebar (plan, year, filters).
+
+The filter widgets live here, in the entry point, bound to the URL: they survive page
+changes and a filtered view can be shared as a link. Run with `make run`.
+"""
 
 import streamlit as st
 
+from ui import context, filters
 from ui.navigation import PAGES
 
 st.set_page_config(
@@ -11,4 +16,19 @@ st.set_page_config(
 navigation = st.navigation(
     [st.Page(p.path, title=p.title, icon=p.icon, default=p.default) for p in PAGES]
 )
+plans = context.plans()
+if plans is None or plans.empty:
+    st.session_state.pop("_page_context", None)
+else:
+    plan_id = filters.plan_selector(plans, context.plan_label)
+    data = context.plan_data(plan_id)
+    chosen = filters.sidebar(data)
+    ctx = context.PageContext(context.settings(), plan_id, data, chosen, None)  # type: ignore[arg-type]
+    context.store(context.refresh_selection(ctx, chosen))
+    if data.sample_current:
+        st.warning(
+            "**架空のサンプルデータを表示しています。** 実際の実績ではありません。"
+            "実績ファイルを取り込むと置き換わり、サンプルの取込を取り消すと表示されなくなります。",
+            icon=":material/science:",
+        )
 navigation.run()

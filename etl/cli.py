@@ -5,19 +5,34 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import duckdb
+
+from etl.actuals_loader import (
+    Preview,
+    commit_actuals,
+    preview_actuals,
+    resolve_plan_id,
+    rollback_upload,
+)
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected, problem_rows
 from etl.text_table import format_table
-from kpi import repository
+from kpi import repository, service
 from kpi.config import ROOT, Settings, load_settings
+from kpi.dashboard import Filters, PlanData, select
 from kpi.errors import KpiError
+from kpi.fiscal import fy_column, fy_label, parse_fiscal_year
+from kpi.status import ALL_GRADES
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 DEFAULT_PLAN = ROOT / "data" / "plan.xlsx"
 DEFAULT_SOURCE = ROOT / "data" / "source" / "plan.toml"
+DEFAULT_SAMPLE = ROOT / "data" / "sample" / "actuals_sample.xlsx"
+MAX_CHANGED_SHOWN = 100  # a national file may change thousands of values
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -38,17 +53,159 @@ def cmd_build(args: argparse.Namespace) -> int:
     with repository.open_db(settings.db_path, retries=3) as con:
         repository.init_schema(con, settings.grading)
         result = load_plan(con, data, Path(args.plan).name, by=args.by, settings=settings)
-    for c in result.changes:
-        state = "更新しました" if c.changed else "変更なし"
-        print(
-            f"計画 {c.plan_id}: {state}（指標 新規 {len(c.kpis_new)} / 変更 "
-            f"{len(c.kpis_changed)} / 変更なし {len(c.kpis_unchanged)} / 削除 "
-            f"{len(c.kpis_removed)}）"
-        )
-    if result.warnings:
-        print(format_table(problem_rows(result.warnings)))
+        for c in result.changes:
+            state = "更新しました" if c.changed else "変更なし"
+            print(
+                f"計画 {c.plan_id}: {state}（指標 新規 {len(c.kpis_new)} / 変更 "
+                f"{len(c.kpis_changed)} / 変更なし {len(c.kpis_unchanged)} / 削除 "
+                f"{len(c.kpis_removed)}）"
+            )
+        if result.warnings:
+            print(format_table(problem_rows(result.warnings)))
+        status = _load_sample(con, settings, args.by) if args.sample else EXIT_OK
     print(f"データベース: {settings.db_path}")
+    return status
+
+
+def _load_sample(con: duckdb.DuckDBPyConnection, settings: Settings, by: str) -> int:
+    """Load the fictional sample actuals (kind `sample`) unless that exact file is active."""
+    data = _read_file(DEFAULT_SAMPLE)
+    try:
+        result = commit_actuals(
+            con, data, DEFAULT_SAMPLE.name, by=by, settings=settings, kind="sample"
+        )
+    except InputRejected as e:
+        # The plan above is loaded: say precisely what did not change.
+        print("サンプル実績を取り込めませんでした（計画の読込は完了しています）。", file=sys.stderr)
+        print(format_table(problem_rows(e.problems)), file=sys.stderr)
+        return EXIT_REJECTED
+    if result.written:
+        counts = result.preview.counts
+        print(
+            f"サンプル実績（架空）を取り込みました: 取込番号 {_ids(result.upload_ids)}"
+            f"（新規 {counts['new']} / 変更 {counts['changed']} / 変更なし "
+            f"{counts['unchanged']} / 未報告 {counts['skipped']}）"
+        )
+    else:
+        print(f"サンプル実績（架空）は取込済みです（取込番号 {result.already_loaded}）。")
     return EXIT_OK
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(map(str, ids)) if len(ids) <= 5 else f"{ids[0]}〜{ids[-1]}（{len(ids)} 件）"
+
+
+def _num(v: object) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return f"{float(v):,.10g}"
+
+
+def _print_preview(preview: Preview) -> None:
+    counts = preview.counts
+    print(f"ファイル: {preview.filename}（sha256 {preview.sha256[:12]}…）")
+    print(f"計画: {', '.join(preview.plan_ids) or '（なし）'}")
+    print(
+        f"新規 {counts['new']} / 変更 {counts['changed']} / 変更なし {counts['unchanged']} / "
+        f"未報告（スキップ） {counts['skipped']}"
+    )
+    changed = preview.changed_rows
+    if len(changed):
+        several = len(preview.plan_ids) > 1
+        rows = []
+        for r in changed.head(MAX_CHANGED_SHOWN).to_dict("records"):
+            row = {"計画ID": r["plan_id"]} if several else {}
+            row |= {
+                "指標ID": r["kpi_id"],
+                "年度": fy_column(int(r["fiscal_year"])),
+                "変更前": _num(r["old_value"]),
+                "変更後": _num(r["actual_value"]),
+                "備考（変更後）": r["note"] if isinstance(r["note"], str) else "",
+                "セル": r["source_cell"],
+            }
+            rows.append(row)
+        print("\n変更される値（変更前 → 変更後）:")
+        print(format_table(rows))
+        if len(changed) > MAX_CHANGED_SHOWN:
+            print(f"…ほか {len(changed) - MAX_CHANGED_SHOWN} 件")
+    if preview.warnings:
+        print(f"\n警告 {len(preview.warnings)} 件（取込はできます。内容を確認してください）:")
+        print(format_table(problem_rows(preview.warnings)))
+
+
+def cmd_load_actuals(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    data = _read_file(args.file)
+    name = Path(args.file).name
+    with repository.open_db(settings.db_path, retries=3) as con:
+        repository.init_schema(con, settings.grading)
+        preview = preview_actuals(con, data, name, plan_id=args.plan_id, settings=settings)
+        _print_preview(preview)
+        if preview.already_loaded is not None:
+            print(
+                f"\nこのファイルは取込番号 {preview.already_loaded} として取込済みです。変更はありません。"
+            )
+            return EXIT_OK
+        if args.dry_run:
+            print("\n--dry-run のため取り込んでいません（データベースは変更されていません）。")
+            return EXIT_OK
+        result = commit_actuals(
+            con, data, name, by=args.by, settings=settings, plan_id=args.plan_id
+        )
+    if result.written:
+        print(f"\n取り込みました: 取込番号 {_ids(result.upload_ids)}")
+        print(f"取り消すには: python -m etl rollback {result.upload_ids[0]}")
+    elif result.already_loaded is not None:
+        print(
+            f"\nこのファイルは取込番号 {result.already_loaded} として取込済みです。変更はありません。"
+        )
+    else:
+        print("\n取り込む値がありませんでした。データベースは変更されていません。")
+    return EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from etl.template import build_template
+
+    settings = _settings(args)
+    with repository.open_db(settings.db_path, retries=3) as con:
+        repository.init_schema(con, settings.grading)
+        plan_id = resolve_plan_id(con, args.plan_id)
+        data = build_template(con, plan_id, args.fy, today=settings.today())
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"書き出しました: {out}（計画 {plan_id}、{fy_column(args.fy)}）")
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    with repository.open_db(settings.db_path, retries=3) as con:
+        repository.init_schema(con, settings.grading)
+        info = rollback_upload(con, args.upload_id, by=args.by)
+    print(
+        f"取込番号 {args.upload_id}（{info['filename']}、計画 {info['plan_id']}）を取り消しました。"
+        "この取込より前の値が現在の値に戻ります（履歴は削除されません）。"
+    )
+    return EXIT_OK
+
+
+def cmd_sample_workbook(args: argparse.Namespace) -> int:
+    from etl.sample import build_sample
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(build_sample(_read_file(args.plan)))
+    print(f"書き出しました: {out}（架空のサンプルデータ）")
+    return EXIT_OK
+
+
+def _fiscal_year(text: str) -> int:
+    fy = parse_fiscal_year(text)
+    if fy is None:
+        raise argparse.ArgumentTypeError(f"年度を読み取れません: {text}（例: 2025、令和7年度、R7）")
+    return fy
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -85,6 +242,161 @@ def cmd_plan_workbook(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- report and export
+
+
+def _grade(text: str) -> str:
+    g = unicodedata.normalize("NFKC", text).strip().upper()
+    if g not in ALL_GRADES:
+        raise argparse.ArgumentTypeError(f"評価を読み取れません: {text}（{' '.join(ALL_GRADES)}）")
+    return g
+
+
+def _add_selection(p: argparse.ArgumentParser) -> None:
+    """The analyst's filters of the dashboard, on the command line (DESIGN 1, 7)."""
+    p.add_argument("--plan-id", help="計画ID（既定: 計画が1つならそれ、複数なら最新の計画）")
+    p.add_argument(
+        "--fy", type=_fiscal_year, help="対象年度（例: 2025、令和7年度。既定: 実績のある最新年度）"
+    )
+    p.add_argument(
+        "--policy",
+        type=int,
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="N",
+        help="基本方針の番号（複数可）",
+    )
+    p.add_argument(
+        "--measure",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="ID",
+        help="事業推進計画（例: 1-2、複数可）",
+    )
+    p.add_argument(
+        "--department",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME",
+        help="部署（主管課等・関係課等、複数可）",
+    )
+    p.add_argument(
+        "--grade",
+        type=_grade,
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="G",
+        help=f"評価（{' '.join(ALL_GRADES)}、複数可）",
+    )
+
+
+def _unknown(kind: str, asked: Sequence[object], known: Sequence[object]) -> str | None:
+    missing = [str(a) for a in asked if a not in set(known)]
+    if not missing:
+        return None
+    return f"{kind}「{'、'.join(missing)}」はこの計画にありません（あるもの: {'、'.join(map(str, known))}）。"
+
+
+def _selection(args: argparse.Namespace) -> tuple[Settings, PlanData, Filters, list[str]]:
+    """The plan (the only one, else the newest), its data, the checked filters, the sources."""
+    from etl.report import source_lines
+
+    settings = _settings(args)
+    if not service.database_exists(settings):
+        raise KpiError(
+            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
+        )
+    plans = service.plans(settings)
+    known = [str(pid) for pid in plans["plan_id"]]
+    if not known:
+        raise KpiError(
+            "データベースに計画がありません（先に python -m etl build を実行してください）。"
+        )
+    plan_id = args.plan_id or known[0]
+    if plan_id not in known:
+        raise KpiError(f"計画「{plan_id}」はありません。登録されている計画: {'、'.join(known)}")
+    data = service.plan_data(settings, plan_id)
+    filters = Filters(
+        policies=tuple(dict.fromkeys(args.policy)),
+        measures=tuple(dict.fromkeys(args.measure)),
+        departments=tuple(dict.fromkeys(args.department)),
+        grades=tuple(dict.fromkeys(args.grade)),
+        fiscal_year=args.fy,
+    )
+    # A typo must not produce an empty report that looks like "nothing to report".
+    problems = [
+        _unknown(
+            "基本方針", filters.policies, sorted({int(n) for n in data.projects["policy_no"]})
+        ),
+        _unknown(
+            "事業推進計画", filters.measures, list(dict.fromkeys(data.projects["measure_id"]))
+        ),
+        _unknown("部署", filters.departments, data.department_options()),
+    ]
+    if args.fy is not None and args.fy not in data.years:
+        problems.append(
+            f"{fy_label(args.fy)} は計画の期間（{fy_label(data.years[0])}～"
+            f"{fy_label(data.years[-1])}）の外です。"
+        )
+    if any(problems):
+        raise KpiError("\n".join(p for p in problems if p))
+    return settings, data, filters, source_lines(service.upload_history(settings, plan_id), data)
+
+
+def _write_output(out: Path, content: bytes) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(content)
+    except OSError as e:
+        raise KpiError(f"書き出せません: {out}（{e.strerror or e}）") from e
+
+
+def _done(out: Path, data: PlanData, filters: Filters) -> None:
+    from etl.report import filters_in_words
+
+    sel = select(data, filters)
+    print(
+        f"書き出しました: {out}（{fy_label(sel.fiscal_year)}、指標 {len(sel.kpi_ids)} 件、"
+        f"{filters_in_words(data, filters)}）"
+    )
+    if data.sample_current:
+        print("注意: 架空のサンプルデータが含まれています。", file=sys.stderr)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        print(f"エラー: 報告書の出力先は .pdf にしてください: {out}", file=sys.stderr)
+        return EXIT_USAGE
+    from etl.report import build_report  # matplotlib and fpdf2: only for this command
+
+    settings, data, filters, sources = _selection(args)
+    pdf = build_report(
+        data, filters, as_of=settings.today(), sources=sources, grading=settings.grading
+    )
+    _write_output(out, pdf)
+    _done(out, data, filters)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        print(f"エラー: 出力先の拡張子は .xlsx または .csv にしてください: {out}", file=sys.stderr)
+        return EXIT_USAGE
+    from etl.report import export_bytes
+
+    settings, data, filters, sources = _selection(args)
+    _write_output(out, export_bytes(data, filters, fmt, as_of=settings.today(), sources=sources))
+    _done(out, data, filters)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="ICT計画 KPI データの取込")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,10 +414,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("build", cmd_build, "計画ワークブックからデータベースを作成・更新する")
     p.add_argument("--plan", default=str(DEFAULT_PLAN), help="計画ワークブック (.xlsx)")
     p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument(
+        "--sample",
+        action="store_true",
+        help=f"架空のサンプル実績（{DEFAULT_SAMPLE.relative_to(ROOT)}）も取り込む",
+    )
     add("history", cmd_history, "取込履歴を表示する")
+    p = add("load-actuals", cmd_load_actuals, "年度の実績ファイルを検証して取り込む")
+    p.add_argument("file", help="実績ワークブック (.xlsx)")
+    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--dry-run", action="store_true", help="検証と変更内容の表示だけを行う")
+    p.add_argument("--plan-id", help="計画ID（既定: 計画が1つならそれ、複数なら最新の計画）")
+    p = add("template", cmd_template, "年度の実績入力テンプレートを書き出す")
+    p.add_argument("--fy", required=True, type=_fiscal_year, help="年度（例: 2025、令和7年度）")
+    p.add_argument("--out", required=True, help="書き出すファイル (.xlsx)")
+    p.add_argument("--plan-id", help="計画ID（既定: 計画が1つならそれ、複数なら最新の計画）")
+    p = add("rollback", cmd_rollback, "実績の取込を取り消す（削除はせず、以前の値に戻す）")
+    p.add_argument("upload_id", type=int, help="取込番号（history で確認）")
+    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p = add("sample-workbook", cmd_sample_workbook, "架空のサンプル実績ワークブックを生成する")
+    p.add_argument("--plan", default=str(DEFAULT_PLAN), help="計画ワークブック (.xlsx)")
+    p.add_argument("--out", default=str(DEFAULT_SAMPLE))
     p = add("plan-workbook", cmd_plan_workbook, "計画の原稿 (TOML) から計画ワークブックを生成する")
     p.add_argument("--source", default=str(DEFAULT_SOURCE))
     p.add_argument("--out", default=str(DEFAULT_PLAN))
+    p = add("report", cmd_report, "庁議用の報告書（PDF）を書き出す")
+    p.add_argument("--out", required=True, help="書き出すファイル (.pdf)")
+    _add_selection(p)
+    p = add("export", cmd_export, "評価一覧を書き出す（.xlsx は表ごとのシート、.csv は全年度）")
+    p.add_argument("--out", required=True, help="書き出すファイル (.xlsx または .csv)")
+    _add_selection(p)
     return parser
 
 

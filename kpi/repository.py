@@ -354,3 +354,195 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         row = con.execute(f"SELECT count(*) FROM {t}").fetchone()
         counts[t] = int(row[0]) if row else 0
     return counts
+
+
+# ---------------------------------------------------------------- dashboard reads
+
+
+def status(
+    con: duckdb.DuckDBPyConnection, plan_id: str, as_of: dt.date, grading: Grading
+) -> pd.DataFrame:
+    """kpi_status for one plan, with what the pages show next to it."""
+    return con.execute(
+        """
+        SELECT s.kpi_id, s.fiscal_year, s.target_value, s.comparator, s.target_text,
+               s.actual_value, s.achievement_rate, s.grade, s.met, s.note, s.upload_id,
+               s.direction, s.cumulative, k.name AS kpi_name, k.unit, k.rationale,
+               k.project_id AS home_project_id, k.seq AS kpi_seq,
+               u.kind AS upload_kind, u.uploaded_at
+        FROM kpi_status_at(?, ?, ?, plan_filter := ?) s
+        JOIN kpis k ON k.plan_id = s.plan_id AND k.kpi_id = s.kpi_id
+        LEFT JOIN uploads u ON u.upload_id = s.upload_id
+        ORDER BY k.seq, s.fiscal_year
+        """,
+        [as_of, grading.grade_b_min, grading.grade_c_min, plan_id],
+    ).df()
+
+
+def listings(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """Every (KPI, project it is printed under) with the project's measure and policy."""
+    return con.execute(
+        """
+        SELECT pk.kpi_id, pk.project_id, pk.relisted, p.name AS project_name, p.seq AS project_seq,
+               m.measure_id, m.name AS measure_name, pol.policy_no, pol.name AS policy_name
+        FROM project_kpis pk
+        JOIN projects p ON p.plan_id = pk.plan_id AND p.project_id = pk.project_id
+        JOIN measures m ON m.plan_id = p.plan_id AND m.measure_id = p.measure_id
+        JOIN policies pol ON pol.plan_id = m.plan_id AND pol.policy_no = m.policy_no
+        JOIN kpis k ON k.plan_id = pk.plan_id AND k.kpi_id = pk.kpi_id
+        WHERE pk.plan_id = ?
+        ORDER BY pol.policy_no, m.seq, p.seq, k.seq
+        """,
+        [plan_id],
+    ).df()
+
+
+def projects(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    return con.execute(
+        """
+        SELECT p.project_id, p.name AS project_name, p.overview, p.aims, p.relisted_from,
+               p.seq AS project_seq, m.measure_id, m.name AS measure_name,
+               pol.policy_no, pol.name AS policy_name
+        FROM projects p
+        JOIN measures m ON m.plan_id = p.plan_id AND m.measure_id = p.measure_id
+        JOIN policies pol ON pol.plan_id = m.plan_id AND pol.policy_no = m.policy_no
+        WHERE p.plan_id = ?
+        ORDER BY pol.policy_no, m.seq, p.seq
+        """,
+        [plan_id],
+    ).df()
+
+
+def departments(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    return con.execute(
+        "SELECT project_id, department, role, seq FROM project_departments WHERE plan_id = ? "
+        "ORDER BY project_id, role, seq",
+        [plan_id],
+    ).df()
+
+
+def activities(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    return con.execute(
+        "SELECT project_id, seq, label, fiscal_year, note FROM activities WHERE plan_id = ? "
+        "ORDER BY project_id, seq, fiscal_year",
+        [plan_id],
+    ).df()
+
+
+def sample_is_current(con: duckdb.DuckDBPyConnection, plan_id: str) -> bool:
+    """True while any current actual of the plan comes from a sample upload (DESIGN 8)."""
+    row = con.execute(
+        "SELECT count(*) FROM kpi_actuals_current a JOIN uploads u USING (upload_id) "
+        "WHERE a.plan_id = ? AND u.kind = 'sample'",
+        [plan_id],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+# ---------------------------------------------------------------- actuals (added for the yearly upload)
+# `plan_ids=None` means every plan: a national file names its plans only inside the file.
+
+_PLAN_FILTER = "($plan_ids::VARCHAR[] IS NULL OR plan_id IN (SELECT unnest($plan_ids::VARCHAR[])))"
+
+
+def _plan_ids_param(plan_ids: list[str] | None) -> dict[str, list[str] | None]:
+    return {"plan_ids": None if plan_ids is None else list(plan_ids)}
+
+
+def plan_periods(con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = None) -> pd.DataFrame:
+    return con.execute(
+        f"SELECT plan_id, start_fy, end_fy FROM plans WHERE {_PLAN_FILTER}",
+        _plan_ids_param(plan_ids),
+    ).df()
+
+
+def catalog_kpis(con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = None) -> pd.DataFrame:
+    """What reading an actual needs about each KPI: unit, direction, cumulative."""
+    return con.execute(
+        f"SELECT plan_id, kpi_id, unit, direction, cumulative FROM kpis WHERE {_PLAN_FILTER}",
+        _plan_ids_param(plan_ids),
+    ).df()
+
+
+def numeric_targets(
+    con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = None
+) -> pd.DataFrame:
+    return con.execute(
+        "SELECT plan_id, kpi_id, fiscal_year, target_value FROM kpi_targets "
+        f"WHERE target_value IS NOT NULL AND {_PLAN_FILTER}",
+        _plan_ids_param(plan_ids),
+    ).df()
+
+
+def current_actuals_of(
+    con: duckdb.DuckDBPyConnection,
+    plan_ids: list[str] | None = None,
+    *,
+    cumulative_only: bool = False,
+) -> pd.DataFrame:
+    """Current values of several plans at once (the diff of an upload, cumulative checks)."""
+    only = (
+        "AND (plan_id, kpi_id) IN (SELECT (plan_id, kpi_id) FROM kpis WHERE cumulative)"
+        if cumulative_only
+        else ""
+    )
+    return con.execute(
+        "SELECT plan_id, kpi_id, fiscal_year, actual_value, note, upload_id "
+        f"FROM kpi_actuals_current WHERE {_PLAN_FILTER} {only}",
+        _plan_ids_param(plan_ids),
+    ).df()
+
+
+def template_rows(
+    con: duckdb.DuckDBPyConnection, plan_id: str, fiscal_years: list[int]
+) -> pd.DataFrame:
+    """One row per KPI (stored once, under its own project) and fiscal year, in printed order."""
+    return con.execute(
+        """
+        SELECT k.kpi_id, k.project_id, p.name AS project_name, k.name AS kpi_name, k.unit,
+               k.direction, k.cumulative, y.fiscal_year, t.target_value, t.target_text,
+               (SELECT string_agg(d.department, '、' ORDER BY d.seq) FROM project_departments d
+                 WHERE d.plan_id = k.plan_id AND d.project_id = k.project_id
+                   AND d.role = 'lead') AS lead_departments
+        FROM kpis k
+        JOIN projects p ON p.plan_id = k.plan_id AND p.project_id = k.project_id
+        CROSS JOIN (SELECT unnest($years::INTEGER[]) AS fiscal_year) y
+        LEFT JOIN kpi_targets t
+            ON t.plan_id = k.plan_id AND t.kpi_id = k.kpi_id AND t.fiscal_year = y.fiscal_year
+        WHERE k.plan_id = $plan_id
+        ORDER BY k.seq, y.fiscal_year
+        """,
+        {"plan_id": plan_id, "years": list(fiscal_years)},
+    ).df()
+
+
+def upload_actuals(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFrame:
+    """The values one upload stored, with the cell each came from."""
+    return con.execute(
+        "SELECT plan_id, kpi_id, fiscal_year, actual_value, note, source_cell FROM kpi_actuals "
+        "WHERE upload_id = ? ORDER BY plan_id, kpi_id, fiscal_year",
+        [upload_id],
+    ).df()
+
+
+def upload_value_counts(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> dict[int, int]:
+    """upload_id -> rows it stored, for the uploads that exist (to verify a commit)."""
+    rows = con.execute(
+        "SELECT u.upload_id, count(a.upload_id) FROM uploads u "
+        "LEFT JOIN kpi_actuals a ON a.upload_id = u.upload_id "
+        "WHERE u.upload_id IN (SELECT unnest($ids::INTEGER[])) GROUP BY u.upload_id",
+        {"ids": [int(i) for i in upload_ids]},
+    ).fetchall()
+    return {int(uid): int(n) for uid, n in rows}
+
+
+def active_uploads_with_sha(
+    con: duckdb.DuckDBPyConnection, sha256: str, kind: str
+) -> dict[str, int]:
+    """plan_id -> newest active upload of this kind holding exactly these bytes."""
+    rows = con.execute(
+        "SELECT plan_id, max(upload_id) FROM uploads WHERE sha256 = ? AND kind = ? "
+        "AND status = 'active' AND plan_id IS NOT NULL GROUP BY plan_id",
+        [sha256, kind],
+    ).fetchall()
+    return {str(pid): int(uid) for pid, uid in rows}

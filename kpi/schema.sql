@@ -134,7 +134,8 @@ WHERE NOT EXISTS (SELECT 1 FROM kpis k WHERE k.plan_id = a.plan_id AND k.kpi_id 
 
 -- Grading (DESIGN 6) for every KPI and every fiscal year of its plan, as of a date.
 -- b_min / c_min are the band edges from config.toml; kpi_status below bakes in the configured ones.
-CREATE OR REPLACE MACRO kpi_status_at(as_of, b_min, c_min) AS TABLE
+-- plan_filter limits the work to one plan (the app always asks for one).
+CREATE OR REPLACE MACRO kpi_status_at(as_of, b_min, c_min, plan_filter := NULL) AS TABLE
 WITH base AS (
     SELECT k.plan_id, k.kpi_id, y.fiscal_year, k.direction, k.cumulative,
            t.target_value, t.comparator, t.target_text,
@@ -147,6 +148,7 @@ WITH base AS (
         ON t.plan_id = k.plan_id AND t.kpi_id = k.kpi_id AND t.fiscal_year = y.fiscal_year
     LEFT JOIN kpi_actuals_current a
         ON a.plan_id = k.plan_id AND a.kpi_id = k.kpi_id AND a.fiscal_year = y.fiscal_year
+    WHERE plan_filter IS NULL OR k.plan_id = plan_filter
 ), rated AS (
     SELECT *,
         CASE

@@ -12,6 +12,7 @@ import pandas as pd
 
 from kpi import repository
 from kpi.config import Settings
+from kpi.dashboard import PlanData
 
 
 def db_version(db_path: Path) -> tuple[int, int]:
@@ -35,3 +36,23 @@ def plans(settings: Settings) -> pd.DataFrame:
 def outline(settings: Settings, plan_id: str) -> pd.DataFrame:
     with repository.open_db(settings.db_path, retries=5) as con:
         return repository.plan_outline(con, plan_id)
+
+
+def plan_data(settings: Settings, plan_id: str) -> PlanData:
+    """Everything the pages need about one plan, read in one short connection."""
+    with repository.open_db(settings.db_path, retries=5) as con:
+        return PlanData(
+            plan=repository.plan_info(con, plan_id),
+            status=repository.status(con, plan_id, settings.today(), settings.grading),
+            listings=repository.listings(con, plan_id),
+            projects=repository.projects(con, plan_id),
+            departments=repository.departments(con, plan_id),
+            activities=repository.activities(con, plan_id),
+            sample_current=repository.sample_is_current(con, plan_id),
+        )
+
+
+def upload_history(settings: Settings, plan_id: str) -> pd.DataFrame:
+    """The uploads of one plan, newest first: where a report's or an export's values come from."""
+    with repository.open_db(settings.db_path, retries=5) as con:
+        return repository.list_uploads(con, plan_id)

@@ -46,17 +46,26 @@ def test_core_never_imports_streamlit():
 
 def test_only_the_repository_writes_sql():
     offenders = []
-    for p in python_files("kpi", "etl", "ui", "pages", "app.py"):
+    for p in python_files("kpi", "etl", "ui", "views", "app.py"):
         if p.name == "repository.py" and p.parent.name == "kpi":
             continue
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if SQL.search(node.value):
-                    offenders.append(f"{p.relative_to(ROOT)}:{node.lineno}")
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and SQL.search(node.value)
+            ):
+                offenders.append(f"{p.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
 
 
 def test_navigation_lists_every_page_file():
-    on_disk = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    on_disk = {f"views/{p.name}" for p in (ROOT / "views").glob("*.py")}
     assert {p.path for p in PAGES} == on_disk
     assert sum(p.default for p in PAGES) == 1
+
+
+def test_no_legacy_pages_folder():
+    """Streamlit runs files of a pages/ folder beside app.py in its legacy multipage mode,
+    without app.py's navigation, sidebar and URL-bound filters: our pages live in views/."""
+    assert not (ROOT / "pages").exists()

@@ -1,46 +1,182 @@
-"""AppTest for every page: the list is derived from the file system, not written here."""
+"""AppTest for every page (the list is derived from the file system), and per page that the
+filters change what is shown."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from etl import cli
+from kpi import service
 from kpi.config import ROOT, load_settings
 
-PAGE_FILES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
+PAGE_FILES = sorted(f"views/{p.name}" for p in (ROOT / "views").glob("*.py"))
+PROJECT_ID = re.compile(r"\b(\d-\d{1,2}-\d{1,2})\b")
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> str:
+    """The seed plan with the fictional sample actuals, built by the CLI as `make run` does."""
+    db = tmp_path_factory.mktemp("pages") / "kpi.duckdb"
+    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
+    return str(db)
 
 
 @pytest.fixture
-def app_env(seed_db, monkeypatch):
-    monkeypatch.setenv("KPI_DB", str(seed_db.db_path))
+def app_env(sample_db, monkeypatch):
+    monkeypatch.setenv("KPI_DB", sample_db)
     monkeypatch.setenv("KPI_TODAY", "2026-11-25")
+    monkeypatch.delenv("KPI_UPLOAD_PASSWORD_HASH", raising=False)
     load_settings.cache_clear()
-    yield seed_db
+    yield load_settings()
     load_settings.cache_clear()
 
 
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+def open_page(page: str, **filters) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
+    for key, values in filters.items():
+        at.sidebar.multiselect(key=key).set_value(values)
+        at.run()
     at.switch_page(page)
     at.run()
+    assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    return "\n".join(parts)
+
+
+def frame(at: AppTest, column: str):
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with column {column}")
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
 def test_page_runs_without_exception(app_env, page):
     at = open_page(page)
-    assert not at.exception, [e.value for e in at.exception]
     assert at.title, "every page has a title"
+    assert any("架空" in w.value for w in at.warning), "the sample banner is on every page"
+
+
+# -------------------------------------------------------------------- 概況
+
+
+def board_kpis(at: AppTest) -> set[str]:
+    return set(re.findall(r"\*\*(\d-\d-\d-\d)\*\*", texts(at)))
+
+
+def test_overview_department_filter(app_env):
+    assert len(board_kpis(open_page("views/overview.py"))) == 35
+    at = open_page("views/overview.py", dept=["人事課"])
+    # 人事課 is lead of 2-3-1 (telework) and, with 情報システム課, of 2-5-1 (ICT training).
+    assert board_kpis(at) == {"2-3-1-1", "2-5-1-1"}
+
+
+def test_overview_policy_filter(app_env):
+    at = open_page("views/overview.py", policy=[3])
+    headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert headers and all("基本方針3" in h for h in headers)
+    # policy 3 prints 2-4-3's KPIs again under 3-2-1 (再掲)
+    assert board_kpis(at) == {"3-1-1-1", "3-1-1-2", "2-4-3-1", "2-4-3-2"}
+
+
+def test_overview_grade_filter_shows_only_d(app_env):
+    at = open_page("views/overview.py", grade=["D"])
+    table = frame(at, "評価")
+    assert len(table) > 0 and set(table["評価"]) == {"D"}
+    assert board_kpis(at) == set(table["指標ID"])
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["評価指標"] == f"{len(table)} 指標"
+
+
+def test_overview_headline_matches_the_database(app_env):
+    data = service.plan_data(app_env, "hadano-r3-r7")
+    at = open_page("views/overview.py")
+    year = data.status[data.status["fiscal_year"] == 2025]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["◎ A 達成"] == f"{int((year['grade'] == 'A').sum())} 指標"
+    assert metrics["未報告"] == f"{int((year['grade'] == '未報告').sum())} 指標"
+
+
+# -------------------------------------------------------------------- 指標の詳細
+
+
+def test_kpi_detail_lists_only_filtered_kpis(app_env):
+    at = open_page("views/kpi_detail.py", policy=[3])
+    options = at.selectbox(key="kpi_pick").options
+    assert {o.split("　")[0] for o in options} == {"3-1-1-1", "3-1-1-2", "2-4-3-1", "2-4-3-2"}
+
+
+def test_kpi_detail_shows_grade_table_and_project(app_env):
+    at = open_page("views/kpi_detail.py")
+    at.selectbox(key="kpi_pick").set_value("2-5-3-3").run()
+    assert at.header[0].value.startswith("2-5-3-3")
+    years = frame(at, "評価")
+    assert len(years) == 5 and years["目標値"].str.contains("以下").all()
+    assert "低いほど良い" in texts(at)
+    assert "情報セキュリティ対策の推進及び点検" in texts(at)
+
+
+def test_kpi_detail_text_targets_and_relisted_projects(app_env):
+    at = open_page("views/kpi_detail.py")
+    at.selectbox(key="kpi_pick").set_value("2-2-2-2").run()
+    years = frame(at, "評価")
+    assert "運用方法の検討を踏まえ、決定" in set(years["目標（計画の表記）"])
+    assert "評価対象外" in " ".join(years["評価"])
+    assert "【再掲】" in texts(at)  # shown under 2-3-2 too
+
+
+# -------------------------------------------------------------------- 事業一覧
+
+
+def test_projects_policy_filter(app_env):
+    assert len(frame(open_page("views/projects.py"), "事業番号")) == 41
+    ids = frame(open_page("views/projects.py", policy=[3]), "事業番号")["事業番号"]
+    assert len(ids) == 6 and all(i.startswith("3-") for i in ids)
+
+
+def test_projects_department_filter(app_env):
+    ids = set(frame(open_page("views/projects.py", dept=["人事課"]), "事業番号")["事業番号"])
+    assert ids == {"2-3-1", "2-5-1"}
+
+
+# -------------------------------------------------------------------- 部署別
+
+
+def test_departments_comparison_and_filter(app_env):
+    table = frame(open_page("views/departments.py"), "部署")
+    assert "情報システム課" in set(table["部署"])
+    table = frame(open_page("views/departments.py", policy=[3]), "部署")
+    assert "人事課" not in set(table["部署"])  # 人事課 has no project in policy 3
+    assert "情報システム課" in set(table["部署"])
+
+
+def test_departments_detail_follows_filter(app_env):
+    at = open_page("views/departments.py", dept=["人事課"])
+    detail = frame(at, "役割")
+    assert set(detail["事業番号"]) == {"2-3-1", "2-5-1"}
+
+
+# -------------------------------------------------------------------- 計画体系
 
 
 def test_plan_tree_shows_every_policy_and_project(app_env):
-    at = open_page("pages/plan_tree.py")
-    headers = [h.value for h in at.header]
-    assert len(headers) == 3 and headers[0].startswith("基本方針1")
-    text = " ".join(m.value for m in at.markdown)
-    assert "2-3-2" in text and "【再掲】" in text
-    assert text.count("**") // 2 == 41  # one bold project id per project entry
+    at = open_page("views/plan_tree.py")
+    assert [h.value[:5] for h in at.header] == ["基本方針1", "基本方針2", "基本方針3"]
+    ids = re.findall(r"\*\*(\d-\d-\d)\*\*", texts(at))
+    assert len(ids) == 41 and "【再掲】" in texts(at)
+
+
+def test_plan_tree_follows_filter(app_env):
+    at = open_page("views/plan_tree.py", policy=[3])
+    assert [h.value[:5] for h in at.header] == ["基本方針3"]
 
 
 def test_missing_database_explains_what_to_do(tmp_path, monkeypatch):
@@ -50,5 +186,6 @@ def test_missing_database_explains_what_to_do(tmp_path, monkeypatch):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
         assert not at.exception
         assert "make run" in at.error[0].value
+        assert not (tmp_path / "none.duckdb").exists()  # looking did not create it
     finally:
         load_settings.cache_clear()

@@ -1,1 +1,1 @@
-"""The only package besides pages/ that imports streamlit."""
+"""The only package besides views/ that imports streamlit."""

@@ -1,4 +1,4 @@
-"""The pages of the app, in menu order. A test checks that this list and pages/ agree."""
+"""The pages of the app, in menu order. A test checks that this list and views/ agree."""
 
 from __future__ import annotations
 
@@ -14,5 +14,10 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("pages/plan_tree.py", "計画体系", ":material/account_tree:", default=True),
+    PageSpec("views/overview.py", "概況", ":material/dashboard:", default=True),
+    PageSpec("views/kpi_detail.py", "指標の詳細", ":material/query_stats:"),
+    PageSpec("views/projects.py", "事業一覧", ":material/list_alt:"),
+    PageSpec("views/departments.py", "部署別", ":material/groups:"),
+    PageSpec("views/plan_tree.py", "計画体系", ":material/account_tree:"),
+    PageSpec("views/upload.py", "実績の取込", ":material/upload_file:"),
 ]

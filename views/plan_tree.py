@@ -3,13 +3,18 @@
 import streamlit as st
 
 from kpi import service
-from ui import context
+from ui import context, filters
+from ui.format import md
 
-context.require_database()
-plan_id = context.selected_plan_id()
-outline = service.outline(context.settings(), plan_id)
+ctx = context.current()
+outline = service.outline(ctx.settings, ctx.plan_id)
+outline = outline[outline["project_id"].isin(ctx.selection.project_ids)]
 
 st.title("計画体系")
+if ctx.filters.active:
+    st.info(
+        f"絞り込み中（{filters.describe(ctx.data, ctx.filters)}）: 条件に合う事業だけを表示しています。"
+    )
 st.caption(
     "基本方針 ＞ 事業推進計画 ＞ 個別事業。（ ）内は評価指標の数。【再掲】は他の事業推進計画から再掲された事業です。"
 )
@@ -24,8 +29,12 @@ for (policy_no, policy_name), by_policy in outline.groupby(
             f"＜{measure_id.split('-')[1]}＞ {measure_name}（{len(by_measure)} 事業）"
         ):
             for row in by_measure.itertuples():
-                relisted = f"【再掲】（{row.relisted_from} から）" if row.relisted_from else ""
+                relisted = (
+                    f"【再掲】（{row.relisted_from} から）"
+                    if isinstance(row.relisted_from, str)
+                    else ""
+                )
                 st.markdown(
-                    f"- **{row.project_id}** {row.project_name}{relisted} "
-                    f"（指標 {row.kpi_count}） — 主管: {row.lead_departments}"
+                    f"- **{row.project_id}** {md(row.project_name)}{relisted} "
+                    f"（指標 {row.kpi_count}） — 主管: {md(row.lead_departments)}"
                 )

@@ -1,0 +1,271 @@
+"""Preview, commit and roll back a yearly actuals upload (DESIGN 4.2, 5).
+
+The file is loaded whole or not at all. `kpi_actuals` is append-only: every value read is
+stored, unchanged ones too, so that rolling back an older upload never hides a value that a
+newer file restated. A rollback only marks the upload; `kpi_actuals_current` then shows the
+value before it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from etl.actuals_reader import ActualsRead, load_catalog, read_actuals
+from etl.archive import archive, sha256_of
+from etl.problems import InputRejected, Problem
+from kpi import repository
+from kpi.config import Settings
+from kpi.errors import DatabaseError, KpiError, NotFound
+
+KINDS = ("actuals", "sample")
+NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+KEYS = ["plan_id", "kpi_id", "fiscal_year"]
+
+
+class RollbackRefused(KpiError):
+    """The upload cannot be rolled back (already rolled back, or a plan workbook)."""
+
+
+@dataclass
+class Preview:
+    """What committing the file would change, per row, against the current values."""
+
+    filename: str
+    sha256: str
+    plan_ids: list[str]
+    # plan_id, kpi_id, fiscal_year, actual_value, note, source_cell, old_value, old_note, status
+    rows: pd.DataFrame
+    skipped: int
+    skipped_by_plan: dict[str, int] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    # plan_id -> active upload that already holds these exact bytes
+    already_by_plan: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def already_loaded(self) -> int | None:
+        """The upload holding this file when every plan it covers already has it (then a commit
+        changes nothing)."""
+        if self.plan_ids and all(p in self.already_by_plan for p in self.plan_ids):
+            return max(self.already_by_plan[p] for p in self.plan_ids)
+        return None
+
+    def count(self, status: str) -> int:
+        return int((self.rows["status"] == status).sum())
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            NEW: self.count(NEW),
+            CHANGED: self.count(CHANGED),
+            UNCHANGED: self.count(UNCHANGED),
+            "skipped": self.skipped,
+        }
+
+    @property
+    def changed_rows(self) -> pd.DataFrame:
+        return self.rows[self.rows["status"] == CHANGED]
+
+
+@dataclass
+class CommitResult:
+    upload_ids: list[int]  # one per plan written; empty when the file was already loaded
+    preview: Preview  # the diff as computed inside the transaction
+
+    @property
+    def already_loaded(self) -> int | None:
+        return None if self.upload_ids else self.preview.already_loaded
+
+    @property
+    def written(self) -> bool:
+        return bool(self.upload_ids)
+
+
+def resolve_plan_id(con: duckdb.DuckDBPyConnection, plan_id: str | None = None) -> str:
+    """The chosen plan (checked), else the only plan, else the newest (`list_plans` order)."""
+    plans = repository.list_plans(con)
+    if plan_id:
+        if plan_id not in set(plans["plan_id"]):
+            raise NotFound(f"計画「{plan_id}」はありません。")
+        return plan_id
+    if plans.empty:
+        raise NotFound(
+            "計画が登録されていません。先に計画ワークブックを読み込んでください"
+            "（python -m etl build）。"
+        )
+    return str(plans["plan_id"].iloc[0])
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    filename: str,
+    plan_id: str | None,
+    settings: Settings,
+) -> ActualsRead:
+    default_plan = resolve_plan_id(con, plan_id)
+    # Every plan: a 計画ID column may name any of them.
+    catalog = load_catalog(con, None)
+    read = read_actuals(data, filename, catalog, plan_id=default_plan, limits=settings.limits)
+    if not read.ok:
+        raise InputRejected(read.problems)
+    return read
+
+
+def _diff(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """Rows with old_value / old_note and status new, changed or unchanged (vectorised)."""
+    old = current[[*KEYS, "actual_value", "note"]].rename(
+        columns={"actual_value": "old_value", "note": "old_note"}
+    )
+    old = old.astype({"fiscal_year": "int64", "old_value": "float64"})
+    merged = rows.merge(old, how="left", on=KEYS, validate="one_to_one")
+    same_value = merged["actual_value"] == merged["old_value"]
+    same_note = merged["note"].fillna("") == merged["old_note"].fillna("")
+    merged["status"] = np.where(
+        merged["old_value"].isna(), NEW, np.where(same_value & same_note, UNCHANGED, CHANGED)
+    )
+    return merged
+
+
+def _preview(
+    con: duckdb.DuckDBPyConnection,
+    read: ActualsRead,
+    filename: str,
+    sha: str,
+    kind: str,
+    only: list[str] | None = None,
+) -> Preview:
+    """The diff of the file's rows (of the plans in `only`, when given) against the current values."""
+    plans = read.plan_ids
+    compared = plans if only is None else only
+    rows = read.rows[read.rows["plan_id"].isin(compared)]
+    current = repository.current_actuals_of(con, compared)
+    already = repository.active_uploads_with_sha(con, sha, kind)
+    return Preview(
+        filename=filename,
+        sha256=sha,
+        plan_ids=plans,
+        rows=_diff(rows, current).reset_index(drop=True),
+        skipped=read.skipped,
+        skipped_by_plan=dict(read.skipped_by_plan),
+        warnings=read.warnings,
+        already_by_plan={p: already[p] for p in plans if p in already},
+    )
+
+
+def preview_actuals(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    filename: str,
+    *,
+    plan_id: str | None,
+    settings: Settings,
+    kind: str = "actuals",
+) -> Preview:
+    """Validate and compare with the current values; raises InputRejected on any blocking
+    problem. Reads only: the database is untouched."""
+    read = _read(con, data, filename, plan_id, settings)
+    return _preview(con, read, filename, sha256_of(data), kind)
+
+
+def commit_actuals(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    filename: str,
+    *,
+    by: str,
+    settings: Settings,
+    plan_id: str | None = None,
+    kind: str = "actuals",
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CommitResult:
+    """Validate and load in one transaction: one upload row per plan the file covers.
+
+    The same bytes already active for a plan are not loaded again. `progress(done, total)` is
+    called inside the transaction after each write (a progress bar for a national file).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}: {kind!r}")
+    read = _read(con, data, filename, plan_id, settings)
+    now = now or dt.datetime.now()
+    sha = sha256_of(data)
+    # Content-addressed and outside the transaction: a failed load leaves a harmless file.
+    archive(data, settings.uploads_dir)
+    expected: dict[int, int] = {}
+    with repository.transaction(con):
+        # Recomputed here: another upload may have landed since the preview.
+        already = repository.active_uploads_with_sha(con, sha, kind)
+        todo = [p for p in read.plan_ids if p not in already]
+        preview = _preview(con, read, filename, sha, kind, only=todo)
+        total = len(todo) + 1
+        upload_of: dict[str, int] = {}
+        counts = preview.rows.groupby(["plan_id", "status"]).size().to_dict()
+        for done, pid in enumerate(todo, start=1):
+            n = {status: int(counts.get((pid, status), 0)) for status in (NEW, CHANGED, UNCHANGED)}
+            upload_of[pid] = repository.insert_upload(
+                con,
+                kind=kind,
+                plan_id=pid,
+                filename=filename,
+                sha256=sha,
+                uploaded_at=now,
+                uploaded_by=by,
+                rows_new=n[NEW],
+                rows_changed=n[CHANGED],
+                rows_unchanged=n[UNCHANGED],
+                rows_skipped=preview.skipped_by_plan.get(pid, 0),
+            )
+            expected[upload_of[pid]] = sum(n.values())
+            if progress:
+                progress(done, total)
+        if todo:
+            frame = preview.rows.assign(
+                upload_id=preview.rows["plan_id"].map(upload_of).astype("int64"),
+                recorded_at=now,
+            )
+            repository.insert_actuals(con, frame)
+            if progress:
+                progress(total, total)
+    _verify(con, expected)
+    return CommitResult(upload_ids=list(upload_of.values()), preview=preview)
+
+
+def _verify(con: duckdb.DuckDBPyConnection, expected: dict[int, int]) -> None:
+    """Never infer success from COMMIT alone (DESIGN 4.4): read back what was written."""
+    if not expected:
+        return
+    found = repository.upload_value_counts(con, list(expected))
+    if found != expected:
+        raise DatabaseError(
+            "取込の保存を確認できませんでした。取込履歴を確認し、必要ならもう一度取り込んでください。"
+        )
+
+
+def rollback_upload(
+    con: duckdb.DuckDBPyConnection, upload_id: int, *, by: str, now: dt.datetime | None = None
+) -> dict:
+    """Mark an actuals or sample upload rolled back (nothing is deleted); returns its row."""
+    now = now or dt.datetime.now()
+    with repository.transaction(con):
+        info = repository.upload(con, upload_id)  # NotFound for an unknown id
+        if info["kind"] == "plan":
+            raise RollbackRefused(
+                f"取込番号 {upload_id} は計画ワークブックの取込のため取り消せません。"
+                "計画を元に戻すには、以前の計画ワークブックを読み込み直してください。"
+            )
+        if info["status"] == "rolled_back":
+            raise RollbackRefused(
+                f"取込番号 {upload_id} は既に取り消されています"
+                f"（{info['rolled_back_at']}、{info['rolled_back_by']}）。"
+            )
+        repository.set_upload_status(con, upload_id, by=by, at=now)
+    after = repository.upload(con, upload_id)
+    if after["status"] != "rolled_back":
+        raise DatabaseError(f"取込番号 {upload_id} の取消を保存できませんでした。")
+    return after

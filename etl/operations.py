@@ -1,0 +1,44 @@
+"""Database-opening wrappers for the upload page and the CLI: one short connection each.
+
+Pages call these instead of holding a connection, so the CLI can use the file between
+clicks, and a busy database becomes a clear DatabaseBusy message.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.actuals_loader import CommitResult, Preview, commit_actuals, preview_actuals
+from etl.actuals_loader import rollback_upload as _rollback
+from etl.template import build_template
+from kpi import repository
+from kpi.config import Settings
+
+RETRIES = 10  # ~10 s of waiting while another process holds the file
+
+
+def template(settings: Settings, plan_id: str, fy: int) -> bytes:
+    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+        return build_template(con, plan_id, fy, today=settings.today())
+
+
+def preview(settings: Settings, data: bytes, filename: str, plan_id: str | None) -> Preview:
+    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+        return preview_actuals(con, data, filename, plan_id=plan_id, settings=settings)
+
+
+def commit(
+    settings: Settings, data: bytes, filename: str, *, by: str, plan_id: str | None
+) -> CommitResult:
+    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+        return commit_actuals(con, data, filename, by=by, settings=settings, plan_id=plan_id)
+
+
+def rollback(settings: Settings, upload_id: int, *, by: str) -> dict:
+    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+        return _rollback(con, upload_id, by=by)
+
+
+def history(settings: Settings, plan_id: str | None = None) -> pd.DataFrame:
+    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+        return repository.list_uploads(con, plan_id)

@@ -1,0 +1,1006 @@
+"""The PDF report for the executive council (庁議) and the export files (DESIGN 1, 7).
+
+Pure functions over `PlanData`: no database, no streamlit. The CLI (and any page) reads the
+data with `kpi.service` and passes it in, so the report always shows what the dashboard shows.
+
+The report speaks the dashboard's visual language (kpi/charts.py): actuals are bars coloured
+*and* hatched by grade with symbol + letter above them, targets a dashed black line whose
+marker tells the comparator (▲ 以上, ▼ 以下, ◆ =), text targets written as text. Every grade
+is written as symbol + letter + word, so a greyscale print of the PDF still reads.
+
+Text and charts use IPAexGothic, the TTF shipped inside japanize-matplotlib. The package is
+only located, never imported: it is old and patches matplotlib globally on import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import io
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from fpdf import FPDF, FontFace
+from fpdf.enums import WrapMode, XPos, YPos
+from matplotlib import font_manager
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from etl.export import to_csv_bytes, to_excel_bytes
+from kpi.charts import format_value
+from kpi.config import Grading, load_settings
+from kpi.dashboard import (
+    Filters,
+    PlanData,
+    Selection,
+    by_department,
+    by_policy,
+    departments_of,
+    headline,
+    kpis_of_project,
+    select,
+    status_table,
+)
+from kpi.errors import KpiError
+from kpi.fiscal import era_name, fy_label
+from kpi.status import (
+    ALL_GRADES,
+    COMPARATOR_WORDS,
+    DIRECTION_WORDS,
+    GRADED,
+    NO_TARGET,
+    NOT_GRADED,
+    NOT_REPORTED,
+    NOT_YET,
+    STYLES,
+    badge_text,
+    band_description,
+)
+
+FONT_FAMILY = "IPAexGothic"
+REPORT_TITLE = "評価指標（KPI）達成状況報告書"
+SAMPLE_WARNING = "この報告書には架空のサンプルデータが含まれています"
+
+# A4 portrait in millimetres. Every table below is laid out in these units and its column
+# widths add up to at most the effective page width (210 - 2 x 15 = 180 mm).
+PAGE_MARGIN = 15.0
+BOTTOM_MARGIN = 18.0
+EPW = 210.0 - 2 * PAGE_MARGIN
+HEADLINE_WIDTHS = (20.0, 20.0, 22.0, 22.0, 22.0, 22.0, 22.0, 30.0)
+KPI_LIST_WIDTHS = (18.0, 60.0, 34.0, 26.0, 16.0, 26.0)
+YEAR_TABLE_WIDTHS = (28.0, 34.0, 24.0, 16.0, 26.0, 52.0)  # 年度 fits on one line
+LEGEND_WIDTHS = (40.0, 140.0)
+TABLE_WIDTHS = {
+    "headline": HEADLINE_WIDTHS,
+    "kpi_list": KPI_LIST_WIDTHS,
+    "year": YEAR_TABLE_WIDTHS,
+    "legend": LEGEND_WIDTHS,
+}
+
+
+def policy_widths(count_columns: int) -> tuple[float, ...]:
+    """基本方針名 then the count columns: 指標数, 評価済, the grades shown, 達成割合."""
+    count = min(14.0, (EPW - 50.0) / count_columns)
+    return (EPW - count * count_columns, *(count,) * count_columns)
+
+
+# Charts: full text width, rendered once per KPI into one reused figure.
+CHART_DPI = 150
+CHART_W_MM = EPW
+CHART_H_MM = 46.0
+MM_PER_INCH = 25.4
+HATCHES = {"A": "", "B": "///", "C": "xxx", "D": "...", NOT_REPORTED: "---"}  # = charts.PATTERNS
+TARGET_MARKERS = {">=": "^", "<=": "v", "=": "D"}
+SELECTED_YEAR_FILL = "#F0F0F0"
+
+# Glyphs that IPAexGothic lacks but the core vocabulary uses: drawn as the nearest glyph it has
+# (status.STYLES gives 対象年度前 the symbol ⋯ U+22EF). Anything else it lacks becomes 〓,
+# the customary Japanese mark for a character that cannot be printed.
+SUBSTITUTES = str.maketrans({"⋯": "‥", "\t": " ", "\r": None})
+MISSING_MARK = "〓"
+
+HEADER_FILL = (31, 78, 121)
+HEADINGS = FontFace(emphasis="", color=(255, 255, 255), fill_color=HEADER_FILL)
+SELECTED_ROW = FontFace(fill_color=(255, 243, 205))
+MUTED = (90, 90, 90)
+
+
+def font_path() -> Path:
+    """IPAexGothic from the japanize-matplotlib package, located without importing it."""
+    spec = importlib.util.find_spec("japanize_matplotlib")
+    origin = spec.origin if spec else None
+    path = Path(origin).parent / "fonts" / "ipaexg.ttf" if origin else None
+    if path is None or not path.is_file():
+        raise KpiError(
+            "PDF 用の日本語フォント（IPAexゴシック）が見つかりません。"
+            "requirements.txt の japanize-matplotlib をインストールしてください。"
+        )
+    return path
+
+
+# ---------------------------------------------------------------- words
+
+
+def filters_in_words(data: PlanData, filters: Filters) -> str:
+    """「基本方針: 2、部署: 人事課」 or 「絞り込みなし」 (the fiscal year is shown apart)."""
+    parts = []
+    if filters.policies:
+        parts.append("基本方針: " + "・".join(str(p) for p in filters.policies))
+    if filters.measures:
+        parts.append("事業推進計画: " + "・".join(filters.measures))
+    if filters.departments:
+        parts.append("部署: " + "・".join(filters.departments))
+    if filters.grades:
+        parts.append("評価: " + "・".join(badge_text(g) for g in filters.grades))
+    return "、".join(parts) if parts else "絞り込みなし"
+
+
+UPLOAD_KINDS = {"plan": "計画", "actuals": "実績", "sample": "サンプル（架空）"}
+
+
+def source_lines(uploads: pd.DataFrame, data: PlanData) -> list[str]:
+    """「実績: actuals_2025.xlsx（#3, 2026-05-01, 情報政策課）」 for each upload that the
+    report's values come from: the newest active plan workbook and every upload that
+    supplies a current actual."""
+    if uploads.empty:
+        return []
+    active = uploads[uploads["status"] == "active"]
+    used = set(data.status["upload_id"].dropna().astype(int))
+    plan_rows = active[active["kind"] == "plan"].sort_values("upload_id").tail(1)
+    value_rows = active[active["upload_id"].astype(int).isin(used)].sort_values("upload_id")
+    lines = []
+    for row in pd.concat([plan_rows, value_rows]).itertuples(index=False):
+        when = pd.Timestamp(row.uploaded_at).strftime("%Y-%m-%d")
+        kind = UPLOAD_KINDS.get(str(row.kind), str(row.kind))
+        lines.append(f"{kind}: {row.filename}（#{int(row.upload_id)}, {when}, {row.uploaded_by}）")
+    return lines
+
+
+def _date_words(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _text(value: object) -> str:
+    return "" if _missing(value) else str(value)
+
+
+def _rate(value: object) -> str:
+    return "―" if _missing(value) else f"{float(value):.1f}%"  # type: ignore[arg-type]
+
+
+def _target(text: object) -> str:
+    return _text(text) or "―"
+
+
+def _short_year(fy: int) -> str:
+    """'R7\n(2025)': what fits under a bar."""
+    name = era_name(fy)
+    n = name[2:].removesuffix("年度")
+    return f"{'R' if name.startswith('令和') else 'H'}{1 if n == '元' else n}\n({fy})"
+
+
+def _kpi_facts(row: pd.Series) -> str:
+    """単位 / 方向 / 累積 in one line: what an executive needs to read the numbers right."""
+    facts = [f"単位: {row['unit'] or 'なし'}", DIRECTION_WORDS.get(str(row["direction"]), "")]
+    if bool(row["cumulative"]):
+        facts.append("累積（累計値）")
+    return "　／　".join(f for f in facts if f)
+
+
+# ---------------------------------------------------------------- PDF
+
+
+class _ReportPDF(FPDF):
+    """A4 portrait with the plan name in the header, 「n / N」 and, while sample data is
+    current, the fictional-data warning in every footer."""
+
+    def __init__(self, font: Path, plan_name: str, *, sample: bool, year_label: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.add_font(FONT_FAMILY, fname=str(font))
+        self.set_font(FONT_FAMILY, size=10)
+        self.set_margins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
+        self.set_auto_page_break(True, margin=BOTTOM_MARGIN)
+        self.cmap = self.fonts[FONT_FAMILY.lower()].cmap
+        self.plan_name = self.clean(plan_name)
+        self.year_label = self.clean(year_label)
+        self.sample = sample
+        self.set_title(f"{plan_name} {REPORT_TITLE}")
+        self.set_creator("ICT計画 KPI ダッシュボード")
+        self.set_lang("ja")
+
+    def clean(self, value: object) -> str:
+        """Text the font can draw: known substitutes first, then 〓 for anything else, so a
+        stray emoji in a department's comment never breaks or silently blanks the report."""
+        text = _text(value).translate(SUBSTITUTES)
+        return "".join(ch if ch == "\n" or ord(ch) in self.cmap else MISSING_MARK for ch in text)
+
+    def fit(self, text: str, width: float) -> str:
+        """One line no wider than `width` (a header cell does not wrap): cut with …."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[:-1]
+        return text + "…"
+
+    def check_glyphs(self) -> None:
+        """fpdf2 only logs missing glyphs; the report must never print a blank box."""
+        missing = sorted(
+            {chr(c) for f in self.fonts.values() for c in getattr(f, "missing_glyphs", ())}
+        )
+        if missing:
+            raise KpiError(
+                f"報告書のフォントにない文字があります: {' '.join(missing)}"
+                "（報告書作成の不具合です。情報システム課に連絡してください）"
+            )
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        with self.local_context():  # header and footer run mid-flow: leave no colour behind
+            self.set_font(size=8)
+            self.set_text_color(*MUTED)
+            self.set_y(8)
+            self.cell(EPW * 0.6, 5, self.fit(self.plan_name, EPW * 0.6 - 2))
+            self.cell(EPW * 0.4, 5, self.year_label, align="R")
+            self.set_draw_color(160, 160, 160)
+            self.set_line_width(0.2)
+            self.line(PAGE_MARGIN, 13.5, PAGE_MARGIN + EPW, 13.5)
+        self.set_y(PAGE_MARGIN + 1)
+
+    def footer(self) -> None:
+        with self.local_context():
+            self.set_y(-13)
+            self.set_font(size=8)
+            if self.sample:
+                self.set_text_color(160, 0, 0)
+                self.set_draw_color(160, 0, 0)
+                self.set_line_width(0.3)
+                self.cell(EPW - 30, 6, f"※ {SAMPLE_WARNING}", border=1, align="C")
+            else:
+                self.cell(EPW - 30, 6, "")
+            self.set_text_color(0, 0, 0)
+            self.cell(30, 6, f"{self.page_no()} / {{nb}}", align="R")
+
+
+# ---------------------------------------------------------------- charts
+
+
+class _Charts:
+    """One matplotlib figure and axes (Agg, no pyplot state) reused for every KPI of a report.
+
+    Creating axes and their ticks costs more than drawing the data, so the axes are set up
+    once and each chart only swaps its data artists (bars, target line, labels, legend).
+    """
+
+    def __init__(self, font: Path, clean: Callable[[object], str]) -> None:
+        # Fonts are named on every text instead of through rcParams: rc_context is process
+        # global and not thread-safe (the app may build two reports at once).
+        if not any(f.fname == str(font) for f in font_manager.fontManager.ttflist):
+            font_manager.fontManager.addfont(str(font))  # once per process: the list stays small
+        self.family = font_manager.FontProperties(fname=str(font)).get_name()
+        self.clean = clean
+        self.suffix = ""
+        size = (CHART_W_MM / MM_PER_INCH, CHART_H_MM / MM_PER_INCH)
+        self.figure = Figure(figsize=size, dpi=CHART_DPI, facecolor="white")
+        FigureCanvasAgg(self.figure)
+        ax = self.ax = self.figure.add_axes((0.075, 0.2, 0.68, 0.7))
+        ax.grid(axis="y", color="#E0E0E0", linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(labelsize=7.5, length=2, labelfontfamily=self.family)
+        self.locator = MaxNLocator(nbins=4)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, "") + self.suffix))
+        self.xticks: list[int] = []
+
+    def render(self, history: pd.DataFrame, selected_year: int) -> bytes:
+        ax = self.ax
+        for artist in [*ax.patches, *ax.lines, *ax.texts, *ax.collections]:
+            artist.remove()
+        if legend := ax.get_legend():
+            legend.remove()
+        self._draw(ax, history, selected_year)
+        buf = io.BytesIO()
+        self.figure.savefig(
+            buf,
+            format="png",
+            dpi=CHART_DPI,
+            facecolor="white",
+            pil_kwargs={"compress_level": 1},  # fpdf2 re-compresses the pixels anyway
+        )
+        return buf.getvalue()
+
+    def close(self) -> None:
+        """Drop every artist: the figure is not in pyplot's registry, so this frees it."""
+        self.figure.clear()
+
+    def _draw(self, ax: Axes, h: pd.DataFrame, selected_year: int) -> None:
+        h = h.sort_values("fiscal_year")
+        unit = str(h["unit"].iloc[0]) if len(h) else ""
+        years = [int(fy) for fy in h["fiscal_year"]]
+        xs = list(range(len(years)))
+        grades = [str(g) for g in h["grade"]]
+        actual = [None if _missing(v) else float(v) for v in h["actual_value"]]
+        numeric = [not _missing(v) for v in h["target_value"]]
+        targets = [float(v) for v, n in zip(h["target_value"], numeric, strict=True) if n]
+        values = [a for a in actual if a is not None] + targets
+        top = max(values, default=0.0)
+        if unit == "%":
+            top = max(top, 100.0)
+        top = top or 1.0
+        if selected_year in years:
+            i = years.index(selected_year)
+            ax.axvspan(i - 0.5, i + 0.5, color=SELECTED_YEAR_FILL, zorder=0, linewidth=0)
+        target_at = {
+            x: float(t) for x, t, n in zip(xs, h["target_value"], numeric, strict=True) if n
+        }
+        for x, a, g in zip(xs, actual, grades, strict=True):
+            style = STYLES.get(g, STYLES[NOT_GRADED])
+            if a is None:
+                if g == NOT_REPORTED:
+                    ax.text(
+                        x,
+                        top * 0.02,
+                        self.clean(f"{style.symbol} 未報告"),
+                        ha="center",
+                        va="bottom",
+                        fontsize=7,
+                        fontfamily=self.family,
+                        color="#555555",
+                    )
+                continue
+            ax.bar(
+                x,
+                a,
+                width=0.55,
+                color=style.colour,
+                hatch=HATCHES.get(g, ""),
+                hatch_linewidth=0.6,
+                edgecolor="#333333",
+                linewidth=0.8,
+                zorder=2,
+            )
+            mark = f"{style.symbol}{g if g in GRADED else ''}"
+            ax.text(  # above the bar and the target marker, so neither hides the other
+                x,
+                max(a, target_at.get(x, a)) + top * (0.06 if x in target_at else 0.02),
+                self.clean(f"{format_value(a, unit)}\n{mark}"),
+                ha="center",
+                va="bottom",
+                fontsize=7.5,
+                fontfamily=self.family,
+                zorder=5,
+            )
+        handles: list[Artist] = []
+        if targets:
+            points = [
+                (x, float(t), _text(c))
+                for x, t, c, n in zip(xs, h["target_value"], h["comparator"], numeric, strict=True)
+                if n
+            ]
+            ax.plot(
+                [p[0] for p in points],
+                targets,
+                linestyle="--",
+                color="black",
+                linewidth=1.3,
+                zorder=3,
+            )
+            for comp in dict.fromkeys(p[2] for p in points):
+                mine = [p for p in points if p[2] == comp]
+                marker = TARGET_MARKERS.get(comp, "o")
+                ax.scatter(
+                    [p[0] for p in mine],
+                    [p[1] for p in mine],
+                    marker=marker,
+                    s=28,
+                    color="black",
+                    zorder=4,
+                )
+                word = COMPARATOR_WORDS.get(comp, "")
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        color="black",
+                        linestyle="--",
+                        linewidth=1.3,
+                        marker=marker,
+                        markersize=5,
+                        label=f"目標（{word}）" if word else "目標",
+                    )
+                )
+        for x, text, n in zip(xs, h["target_text"], numeric, strict=True):
+            if not n and not _missing(text):
+                ax.text(
+                    x,
+                    0.97,
+                    self.clean(_wrap(str(text), 7, 3)),
+                    transform=ax.get_xaxis_transform(),
+                    ha="center",
+                    va="top",
+                    fontsize=6.5,
+                    fontfamily=self.family,
+                    color="#444444",
+                    zorder=5,
+                )
+        shown = {g for g, a in zip(grades, actual, strict=True) if a is not None}
+        for g in [g for g in ALL_GRADES if g in shown]:
+            s = STYLES.get(g, STYLES[NOT_GRADED])
+            handles.append(
+                Patch(
+                    facecolor=s.colour,
+                    edgecolor="#333333",
+                    hatch=HATCHES.get(g, ""),
+                    hatch_linewidth=0.6,
+                    label=self.clean(badge_text(g)),
+                )
+            )
+        if handles:
+            ax.legend(
+                handles=handles,
+                loc="upper left",
+                bbox_to_anchor=(1.02, 1.0),
+                frameon=False,
+                prop={"family": self.family, "size": 7},
+                handlelength=2.4,
+            )
+        ax.set_xlim(-0.5, len(xs) - 0.5)
+        if years != self.xticks:  # the same plan years for every KPI: set the labels once
+            ax.set_xticks(xs, [_short_year(fy) for fy in years])
+            self.xticks = years
+        ax.set_ylim(0, top * 1.3)
+        self.suffix = "%" if unit == "%" else ""
+        if values:
+            ax.yaxis.set_major_locator(self.locator)
+            ax.yaxis.set_tick_params(labelleft=True)
+        else:  # only text targets and no actual yet: a value axis would mean nothing
+            ax.set_yticks([])
+        # the unit reads horizontally above the value axis (a rotated 人 or 件 reads badly)
+        ax.set_ylabel(
+            self.clean(f"（{unit or '値'}）") if values else "",
+            fontsize=7.5,
+            fontfamily=self.family,
+            rotation=0,
+            ha="right",
+            va="bottom",
+        )
+        ax.yaxis.set_label_coords(0.0, 1.04)
+
+
+def _wrap(text: str, width: int, lines: int) -> str:
+    parts = [text[i : i + width] for i in range(0, len(text), width)]
+    return "\n".join(parts[:lines]) + ("…" if len(parts) > lines else "")
+
+
+# ---------------------------------------------------------------- report
+
+
+@dataclass
+class _Placed:
+    """Where something was printed first, so that a later mention can point back to it."""
+
+    page: int
+    link: int
+
+
+class _Report:
+    def __init__(self, data: PlanData, filters: Filters, grading: Grading, font: Path) -> None:
+        self.data = data
+        self.filters = filters
+        self.grading = grading
+        self.sel: Selection = select(data, filters)
+        self.fy = self.sel.fiscal_year
+        self.pdf = _ReportPDF(
+            font,
+            str(data.plan["name"]),
+            sample=bool(data.sample_current),
+            year_label=f"{fy_label(self.fy)} {REPORT_TITLE}",
+        )
+        self.charts = _Charts(font, self.pdf.clean)
+        self.projects = data.projects.set_index("project_id")
+        self.kpi_pages: dict[str, _Placed] = {}
+        self.project_pages: dict[str, _Placed] = {}
+
+    # --- building blocks
+
+    def write(
+        self,
+        text: str,
+        *,
+        size: float = 10,
+        h: float | None = None,
+        colour: tuple[int, int, int] = (0, 0, 0),
+        align: str = "L",
+        link: int | None = None,
+    ) -> None:
+        pdf = self.pdf
+        pdf.set_font(size=size)
+        pdf.set_text_color(*colour)
+        pdf.multi_cell(
+            EPW,
+            h or size * 0.5,
+            pdf.clean(text),
+            align=align,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+            wrapmode=WrapMode.CHAR,
+            link=link or "",
+        )
+        pdf.set_text_color(0, 0, 0)
+
+    def heading(
+        self,
+        text: str,
+        *,
+        size: float,
+        fill: tuple[int, int, int] | None = None,
+        level: int | None = None,
+    ) -> None:
+        pdf = self.pdf
+        if level is not None:
+            pdf.start_section(pdf.clean(text).replace("\n", " "), level=level)
+        pdf.set_font(size=size)
+        if fill:
+            pdf.set_fill_color(*fill)
+        pdf.multi_cell(
+            EPW,
+            size * 0.55,
+            pdf.clean(text),
+            fill=bool(fill),
+            padding=(1, 1.5),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+            wrapmode=WrapMode.CHAR,
+        )
+        pdf.ln(1.5)
+
+    def table(
+        self,
+        widths: Sequence[float],
+        header: Sequence[str],
+        rows: Iterable[Sequence[str | tuple[str, FontFace | None]]],
+        *,
+        align: Sequence[str],
+        size: float = 8.5,
+        row_styles: Sequence[FontFace | None] = (),
+    ) -> None:
+        """A wrapping table whose column widths are millimetres adding up to <= EPW."""
+        assert sum(widths) <= EPW + 1e-6, widths
+        pdf = self.pdf
+        pdf.set_font(size=size)
+        # fpdf2 takes the current colours as every cell's base style: start from known ones
+        pdf.set_draw_color(110, 110, 110)
+        pdf.set_fill_color(255, 255, 255)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_line_width(0.2)
+        with pdf.table(
+            col_widths=tuple(widths),
+            width=sum(widths),
+            align="LEFT",
+            text_align=tuple(align),
+            headings_style=HEADINGS,
+            line_height=size * 0.48,
+            padding=(0.8, 1.2),
+            wrapmode=WrapMode.CHAR,
+            v_align="MIDDLE",
+            repeat_headings=1,
+        ) as t:
+            t.row([pdf.clean(c) for c in header])
+            for i, cells in enumerate(rows):
+                row = t.row(style=row_styles[i] if i < len(row_styles) else None)
+                for cell in cells:
+                    text, style = cell if isinstance(cell, tuple) else (cell, None)
+                    row.cell(pdf.clean(text), style=style)
+        pdf.ln(2)
+
+    def grade_cell(self, grade: object) -> tuple[str, FontFace | None]:
+        g = _text(grade)
+        s = STYLES.get(g)
+        if s is None:
+            return "―", None
+        return badge_text(g), FontFace(color=s.text_colour, fill_color=s.colour)
+
+    def lines_needed(self, text: str, width: float) -> int:
+        return (
+            len(
+                self.pdf.multi_cell(
+                    width - 2.4,
+                    4,
+                    self.pdf.clean(text),
+                    dry_run=True,
+                    output="LINES",
+                    wrapmode=WrapMode.CHAR,
+                )
+            )
+            or 1
+        )
+
+    # --- pages
+
+    def cover(self, as_of: dt.date, sources: Sequence[str]) -> None:
+        pdf, data = self.pdf, self.data
+        pdf.add_page()
+        pdf.set_y(45)
+        self.write(REPORT_TITLE, size=14, h=8, colour=MUTED, align="C")
+        pdf.ln(4)
+        self.write(str(data.plan["name"]), size=20, h=10, align="C")
+        pdf.ln(2)
+        self.write(str(data.plan["organization"]), size=14, h=8, align="C")
+        pdf.ln(8)
+        self.write(f"対象年度　{fy_label(self.fy)}", size=16, h=9, align="C")
+        pdf.ln(10)
+        rows = [
+            ("絞り込み", filters_in_words(data, self.filters)),
+            ("作成日", _date_words(as_of)),
+            ("計画期間", f"{fy_label(data.years[0])} ～ {fy_label(data.years[-1])}"),
+            ("データの出典", "\n".join(sources) if sources else "取込記録なし"),
+        ]
+        self.table(LEGEND_WIDTHS, ("項目", "内容"), rows, align=("CENTER", "LEFT"), size=10)
+        if data.sample_current:
+            pdf.ln(6)
+            pdf.set_draw_color(160, 0, 0)
+            pdf.set_line_width(0.8)
+            pdf.set_text_color(160, 0, 0)
+            pdf.set_font(size=13)
+            pdf.multi_cell(
+                EPW,
+                8,
+                pdf.clean(f"【注意】{SAMPLE_WARNING}"),
+                border=1,
+                align="C",
+                padding=4,
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
+            pdf.set_line_width(0.2)
+            pdf.set_text_color(0, 0, 0)
+            pdf.ln(2)
+            self.write(
+                "実績値の一部または全部は、画面と報告書を試すために作成した架空の値です。"
+                "庁議等での判断には使用しないでください。",
+                size=9,
+                align="C",
+            )
+
+    def summary(self) -> None:
+        pdf, sel = self.pdf, self.sel
+        pdf.add_page()
+        self.heading(f"1. 概要（{fy_label(self.fy)}）", size=15, level=0)
+        if not sel.kpi_ids:
+            self.write("条件に該当する評価指標はありません。", size=10)
+            return
+        h = headline(sel)
+        counts: dict[str, int] = h["counts"]  # type: ignore[assignment]
+        share = h["share_met"]
+        header = (
+            "指標数",
+            "評価済",
+            *(badge_text(g) for g in GRADED),
+            badge_text(NOT_REPORTED),
+            "達成割合",
+        )
+        values = (
+            str(h["kpis"]),
+            str(h["graded"]),
+            *(str(counts[g]) for g in GRADED),
+            str(counts[NOT_REPORTED]),
+            "―" if share is None else f"{share:.1f}%",
+        )
+        self.table(HEADLINE_WIDTHS, header, [values], align=("CENTER",) * 8, size=9)
+        others = "、".join(
+            f"{STYLES[g].label} {counts[g]}" for g in (NOT_GRADED, NO_TARGET, NOT_YET) if counts[g]
+        )
+        self.write(
+            "評価済 = A〜D の合計、達成割合 = A の数 ÷ 評価済。再掲の指標は1回だけ数えます。"
+            + (f"評価しない指標: {others}。" if others else ""),
+            size=8,
+            colour=MUTED,
+        )
+        pdf.ln(3)
+        self.heading("基本方針別の状況", size=12)
+        self._policy_table()
+        pdf.ln(1)
+        self.heading("評価の区分", size=12)
+        bands = band_description(self.grading.grade_b_min, self.grading.grade_c_min)
+        self.table(
+            LEGEND_WIDTHS,
+            ("評価", "基準"),
+            [(self.grade_cell(g), bands[g]) for g in ALL_GRADES],
+            align=("LEFT", "LEFT"),
+            size=8.5,
+        )
+        self.write(
+            "グラフの見方: 棒 = 実績（評価ごとに色と模様、上に値と記号）、黒の破線 = 目標"
+            "（▲ 以上、▼ 以下、◆ 目標値どおり）、文章の目標はグラフ内に文字で表示。"
+            "網掛けの列・行が対象年度です。",
+            size=8,
+            colour=MUTED,
+        )
+        self.kpi_list()
+
+    def _policy_table(self) -> None:
+        table = by_policy(self.data, self.sel)
+        shown = [g for g in ALL_GRADES if g in GRADED or g == NOT_REPORTED or table[g].any()]
+        widths = policy_widths(len(shown) + 3)
+        header = ("基本方針", "指標数", "評価済", *(badge_text(g) for g in shown), "達成割合")
+        rows = []
+        for r in table.to_dict("records"):
+            rate = r["達成率(A)"]
+            rows.append(
+                (
+                    f"{r['policy_no']}. {r['policy_name']}",
+                    str(r["指標数"]),
+                    str(r["評価済"]),
+                    *(str(r[g]) for g in shown),
+                    _rate(rate),
+                )
+            )
+        self.table(widths, header, rows, align=("LEFT", *("CENTER",) * (len(widths) - 1)), size=8)
+
+    def kpi_list(self) -> None:
+        pdf, sel = self.pdf, self.sel
+        pdf.add_page()
+        self.heading(f"2. 評価指標一覧（{fy_label(self.fy)}）", size=15, level=0)
+        rows = []
+        for r in sel.year_status.to_dict("records"):
+            rows.append(
+                (
+                    str(r["kpi_id"]),
+                    str(r["kpi_name"]),
+                    _target(r["target_text"]),
+                    format_value(
+                        None if _missing(r["actual_value"]) else r["actual_value"], str(r["unit"])
+                    ),
+                    _rate(r["achievement_rate"]),
+                    self.grade_cell(r["grade"]),
+                )
+            )
+        self.table(
+            KPI_LIST_WIDTHS,
+            ("指標ID", "指標名", "目標", "実績", "達成率", "評価"),
+            rows,
+            align=("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
+        )
+
+    def project_sections(self) -> None:
+        pdf, sel, data = self.pdf, self.sel, self.data
+        chosen = set(sel.kpi_ids)
+        policy = measure = None
+        for pid in sel.project_ids:
+            p = self.projects.loc[pid]
+            kpis = [k for k in kpis_of_project(data, pid) if k in chosen]
+            # keep a heading with the first thing under it: never a heading alone at a page foot
+            first = self.kpi_height(kpis[0]) if kpis else 12.0
+            if p["policy_no"] != policy:
+                policy, measure = p["policy_no"], None
+                pdf.add_page()
+                if not self.project_pages:
+                    self.heading("3. 個別事業ごとの状況", size=15, level=0)
+                self.heading(
+                    f"基本方針{policy}　{p['policy_name']}", size=14, fill=(222, 235, 247), level=1
+                )
+            if p["measure_id"] != measure:
+                measure = p["measure_id"]
+                if pdf.will_page_break(12 + 22 + first):
+                    pdf.add_page()
+                self.heading(f"事業推進計画 {measure}　{p['measure_name']}", size=12, level=2)
+            if pdf.will_page_break(22 + first):
+                pdf.add_page()
+            self.project_heading(pid, p)
+            if not kpis:
+                self.write("この事業には評価指標が設定されていません。", size=9, colour=MUTED)
+                pdf.ln(3)
+            for kpi_id in kpis:
+                self.kpi_block(kpi_id)
+
+    def project_heading(self, pid: str, p: pd.Series) -> None:
+        pdf = self.pdf
+        relisted = _text(p["relisted_from"])
+        self.project_pages[pid] = _Placed(pdf.page_no(), pdf.add_link(y=pdf.get_y()))
+        title = f"{'【再掲】' if relisted else ''}{pid}　{p['project_name']}"
+        self.heading(title, size=11.5, fill=(240, 240, 240), level=3)
+        if relisted:
+            original = self.project_pages.get(relisted)
+            name = self.projects["project_name"].get(relisted, "")
+            where = f"（{original.page} ページ）" if original else ""
+            self.write(
+                f"再掲元: {relisted}　{name}{where}",
+                size=9,
+                colour=MUTED,
+                link=original.link if original else None,
+            )
+        lead = "、".join(departments_of(self.data, pid, "lead")) or "―"
+        related = "、".join(departments_of(self.data, pid, "related")) or "―"
+        self.write(f"主管課等: {lead}　／　関係課等: {related}", size=9)
+        pdf.ln(2)
+
+    def history(self, kpi_id: str) -> pd.DataFrame:
+        return self.sel.status[self.sel.status["kpi_id"] == kpi_id].sort_values("fiscal_year")
+
+    @staticmethod
+    def has_chart(h: pd.DataFrame) -> bool:
+        """A chart only when there is a number to draw: text-only targets get none."""
+        return bool(h["target_value"].notna().any() or h["actual_value"].notna().any())
+
+    def kpi_height(self, kpi_id: str) -> float:
+        """Height of a KPI block (title, chart, year table), estimated from wrapped lines."""
+        if kpi_id in self.kpi_pages:
+            return 8.0
+        h = self.history(kpi_id)
+        table = (
+            6.0
+            + 5.0
+            + sum(  # heading row and the space after, then each row
+                max(
+                    self.lines_needed(_text(r["note"]), YEAR_TABLE_WIDTHS[5]),
+                    self.lines_needed(_target(r["target_text"]), YEAR_TABLE_WIDTHS[1]),
+                )
+                * 4.1
+                + 1.7
+                for r in h.to_dict("records")
+            )
+        )
+        return 14.0 + (CHART_H_MM + 3 if self.has_chart(h) else 6.0) + table
+
+    def kpi_block(self, kpi_id: str) -> None:
+        pdf = self.pdf
+        h = self.history(kpi_id)
+        first = h.iloc[0]
+        placed = self.kpi_pages.get(kpi_id)
+        if placed is not None:  # already printed in full under another project (再掲)
+            self.write(
+                f"▶ 指標 {kpi_id}　{first['kpi_name']}（再掲: {first['home_project_id']} "
+                f"に掲載、{placed.page} ページ）",
+                size=9.5,
+                link=placed.link,
+            )
+            pdf.ln(2)
+            return
+        if pdf.will_page_break(self.kpi_height(kpi_id)):
+            pdf.add_page()
+        self.kpi_pages[kpi_id] = _Placed(pdf.page_no(), pdf.add_link(y=pdf.get_y()))
+        year_row = h[h["fiscal_year"] == self.fy]
+        verdict = badge_text(_text(year_row["grade"].iloc[0])) if len(year_row) else "―"
+        self.write(f"指標 {kpi_id}　{first['kpi_name']}", size=10.5, h=5.5)
+        self.write(
+            f"{_kpi_facts(first)}　／　{era_name(self.fy)}の評価: {verdict}",
+            size=8.5,
+            h=4.5,
+            colour=MUTED,
+        )
+        if self.has_chart(h):
+            png = self.charts.render(h, self.fy)
+            y = pdf.get_y() + 1
+            pdf.image(io.BytesIO(png), x=PAGE_MARGIN, y=y, w=CHART_W_MM, h=CHART_H_MM)
+            pdf.set_y(y + CHART_H_MM + 1)
+        else:
+            self.write("目標が文章のみで実績もないため、グラフはありません。", size=8, colour=MUTED)
+            pdf.ln(1)
+        rows, styles = [], []
+        for r in h.to_dict("records"):
+            fy = int(r["fiscal_year"])
+            actual = None if _missing(r["actual_value"]) else r["actual_value"]
+            rows.append(
+                (
+                    fy_label(fy),
+                    _target(r["target_text"]),
+                    format_value(actual, str(r["unit"])),
+                    _rate(r["achievement_rate"]),
+                    self.grade_cell(r["grade"]),
+                    _text(r["note"]),
+                )
+            )
+            styles.append(SELECTED_ROW if fy == self.fy else None)
+        self.table(
+            YEAR_TABLE_WIDTHS,
+            ("年度", "目標", "実績", "達成率", "評価", "備考（担当課のコメント）"),
+            rows,
+            align=("CENTER", "LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
+            row_styles=styles,
+        )
+        pdf.ln(3)
+
+
+def build_report(
+    data: PlanData,
+    filters: Filters,
+    *,
+    as_of: dt.date,
+    sources: list[str],
+    grading: Grading | None = None,
+) -> bytes:
+    """The council's PDF: cover, summary, KPI list, then one section per project in printed
+    order with a chart and a year table for each KPI. Only what `select(data, filters)` keeps;
+    the year is `filters.fiscal_year`, else the latest year with actuals. `grading` (the band
+    edges written in the legend) defaults to config.toml's."""
+    report = _Report(data, filters, grading or load_settings().grading, font_path())
+    try:
+        report.cover(as_of, sources)
+        report.summary()
+        report.project_sections()
+        out = bytes(report.pdf.output())
+    finally:
+        report.charts.close()
+    report.pdf.check_glyphs()
+    return out
+
+
+# ---------------------------------------------------------------- export files
+
+GROUP_HEADERS = {
+    "policy_no": "基本方針",
+    "policy_name": "基本方針名",
+    "department": "部署",
+    "指標数": "指標数",
+    "評価済": "評価済（A〜D）",
+    # letters and words without the symbols: analysts sort and filter by these headers
+    **{g: f"{g} {STYLES[g].label}" if g in GRADED else STYLES[g].label for g in ALL_GRADES},
+    "達成率(A)": "達成割合(%)",
+}
+
+
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("policy_no", "policy_name", "department") if c in table.columns]
+    order = [*keys, "指標数", "評価済", *ALL_GRADES, "達成率(A)"]
+    return table[order].rename(columns=GROUP_HEADERS).reset_index(drop=True)
+
+
+def export_sheets(data: PlanData, filters: Filters) -> dict[str, pd.DataFrame]:
+    """The views of the status table, one sheet each, with Japanese headers."""
+    sel = select(data, filters)
+    return {
+        "評価一覧": status_table(data, sel, all_years=False),
+        "全年度": status_table(data, sel),
+        "基本方針別": _readable(by_policy(data, sel)),
+        "部署別": _readable(by_department(data, sel)),
+    }
+
+
+def export_conditions(
+    data: PlanData, filters: Filters, *, as_of: dt.date, sources: Sequence[str]
+) -> pd.DataFrame:
+    """What an exported file contains: a reader of the file alone can tell."""
+    sel = select(data, filters)
+    rows = [
+        ("計画", str(data.plan["name"])),
+        ("団体", str(data.plan["organization"])),
+        ("対象年度（評価一覧）", fy_label(sel.fiscal_year)),
+        ("絞り込み", filters_in_words(data, filters)),
+        ("作成日", _date_words(as_of)),
+        *(("データの出典", s) for s in sources),
+    ]
+    if data.sample_current:
+        rows.append(("注意", SAMPLE_WARNING.replace("報告書", "ファイル")))
+    return pd.DataFrame(rows, columns=["項目", "内容"])
+
+
+def export_bytes(
+    data: PlanData,
+    filters: Filters,
+    fmt: str,
+    *,
+    as_of: dt.date,
+    sources: Sequence[str] = (),
+) -> bytes:
+    """`xlsx`: one sheet per view plus 出力条件; `csv`: the all-years status table.
+    Both neutralise text that Excel would run as a formula (etl.export)."""
+    if fmt == "csv":
+        return to_csv_bytes(status_table(data, select(data, filters)))
+    if fmt == "xlsx":
+        sheets = export_sheets(data, filters)
+        sheets["出力条件"] = export_conditions(data, filters, as_of=as_of, sources=sources)
+        return to_excel_bytes(sheets)
+    raise ValueError(fmt)

@@ -1,0 +1,201 @@
+"""DataFrame -> plotly Figure. No streamlit here: pages decide where a figure goes.
+
+Every chart carries the grade as a symbol and a letter next to the colour, and uses
+colour-blind-safe colours with patterns, so it still reads in greyscale print.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpi.fiscal import era_name
+from kpi.status import ALL_GRADES, COMPARATOR_WORDS, GRADED, STYLES
+
+FONT = "Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
+TARGET_COLOUR = "#000000"
+TARGET_SYMBOLS = {">=": "triangle-up", "<=": "triangle-down", "=": "diamond"}
+PATTERNS = {"A": "", "B": "/", "C": "x", "D": ".", "未報告": "-"}
+# A small layout instead of the "plotly_white" template: copying that template on every
+# figure cost more than building the figure itself (35 KPI charts per home page).
+BASE_LAYOUT = dict(
+    template=None,
+    paper_bgcolor="#FFFFFF",
+    plot_bgcolor="#FFFFFF",
+    xaxis=dict(gridcolor="#E5E5E5", linecolor="#444444", showline=True, ticks=""),
+    yaxis=dict(gridcolor="#E5E5E5", zerolinecolor="#888888", showline=False),
+)
+
+
+def short_year(fy: int) -> str:
+    """'R7 (2025)': short enough for a small chart's axis."""
+    name = era_name(fy)
+    era = "R" if name.startswith("令和") else "H"
+    n = name[2:].removesuffix("年度")
+    return f"{era}{1 if n == '元' else n}<br>({fy})"
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "―"
+    if float(value).is_integer():
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text}{unit}" if unit == "%" else (f"{text} {unit}" if unit else text)
+
+
+def comparator_word(comparator: str | None) -> str:
+    return COMPARATOR_WORDS.get(comparator or "", "")
+
+
+def kpi_figure(
+    history: pd.DataFrame, *, compact: bool = False, height: int | None = None
+) -> go.Figure:
+    """Target versus actual of one KPI across the plan's years.
+
+    Actuals are bars coloured and labelled by grade; numeric targets a black line whose
+    marker shape tells the comparator (▲ 以上, ▼ 以下, ◆ =); text targets are noted above
+    the axis, since they cannot be drawn.
+    """
+    h = history.sort_values("fiscal_year")
+    unit = str(h["unit"].iloc[0]) if len(h) else ""
+    x = [short_year(int(fy)) for fy in h["fiscal_year"]]
+    grades = list(h["grade"])
+    actual = [None if pd.isna(v) else float(v) for v in h["actual_value"]]
+    bar_text = [
+        ""
+        if a is None
+        else f"{format_value(a, unit)}<br>{STYLES[g].symbol}{g if g in GRADED else ''}"
+        for a, g in zip(actual, grades, strict=True)
+    ]
+    fig = go.Figure()
+    fig.add_bar(
+        x=x,
+        y=actual,
+        name="実績",
+        marker=dict(
+            color=[STYLES[g].colour for g in grades],
+            pattern=dict(
+                shape=[PATTERNS.get(g, "") for g in grades],
+                fgcolor="#333333",
+                fillmode="overlay",
+                solidity=0.15,
+            ),
+            line=dict(color="#333333", width=1),
+        ),
+        text=bar_text
+        if not compact
+        else [
+            "" if a is None else f"{STYLES[g].symbol}{g}"
+            for a, g in zip(actual, grades, strict=True)
+        ],
+        textposition="outside",
+        cliponaxis=False,
+        customdata=[
+            [format_value(a, unit), STYLES[g].label] for a, g in zip(actual, grades, strict=True)
+        ],
+        hovertemplate="%{x}<br>実績 %{customdata[0]}<br>評価 %{customdata[1]}<extra></extra>",
+    )
+    numeric = h["target_value"].notna()
+    if numeric.any():
+        comparators = list(h["comparator"].fillna(""))
+        main = max(set(c for c in comparators if c), key=comparators.count, default="")
+        fig.add_scatter(
+            x=[xi for xi, n in zip(x, numeric, strict=True) if n],
+            y=list(h.loc[numeric, "target_value"].astype(float)),
+            name=f"目標（{comparator_word(main)}）" if comparator_word(main) else "目標",
+            mode="lines+markers",
+            line=dict(color=TARGET_COLOUR, width=2, dash="dash"),
+            marker=dict(
+                symbol=[TARGET_SYMBOLS.get(c, "circle") for c in h.loc[numeric, "comparator"]],
+                size=9 if compact else 12,
+                color=TARGET_COLOUR,
+            ),
+            customdata=[[t] for t in h.loc[numeric, "target_text"]],
+            hovertemplate="%{x}<br>目標 %{customdata[0]}<extra></extra>",
+        )
+    for xi, text, value in zip(x, h["target_text"], h["target_value"], strict=True):
+        if isinstance(text, str) and pd.isna(value):
+            fig.add_annotation(
+                x=xi,
+                y=1,
+                yref="paper",
+                yanchor="top",
+                showarrow=False,
+                text="文章目標" if compact else _wrap(text, 8),
+                font=dict(size=10, color="#555555"),
+                hovertext=text,
+            )
+    values = [v for v in actual if v is not None] + list(
+        h.loc[numeric, "target_value"].astype(float)
+    )
+    top = max(values, default=1) or 1
+    if unit == "%":
+        top = max(top, 100)
+    fig.update_layout(
+        font=dict(family=FONT, size=11 if compact else 14),
+        height=height or (220 if compact else 420),
+        bargap=0.35,
+        margin=dict(l=8, r=8, t=24 if compact else 40, b=8),
+        showlegend=not compact,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        yaxis=dict(
+            title=None if compact else (unit or "値"),
+            range=[0, top * 1.25],
+            rangemode="tozero",
+            tickformat=",",
+            ticksuffix="%" if unit == "%" else "",
+        ),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=x),
+        hoverlabel=dict(font=dict(family=FONT)),
+    )
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    parts = [text[i : i + width] for i in range(0, len(text), width)]
+    return "<br>".join(parts[:3]) + ("…" if len(parts) > 3 else "")
+
+
+def grade_bars(table: pd.DataFrame, label_column: str, *, height: int | None = None) -> go.Figure:
+    """Horizontal stacked bars: how many KPIs of each grade per policy / department."""
+    labels = list(table[label_column].astype(str))
+    fig = go.Figure(layout=BASE_LAYOUT)
+    for g in ALL_GRADES:
+        if g not in table or not table[g].any():
+            continue
+        s = STYLES[g]
+        counts = list(table[g].astype(int))
+        fig.add_bar(
+            y=labels,
+            x=counts,
+            orientation="h",
+            name=f"{s.symbol} {g if g in GRADED else s.label}",
+            marker=dict(
+                color=s.colour,
+                pattern=dict(
+                    shape=PATTERNS.get(g, ""), fgcolor="#333333", fillmode="overlay", solidity=0.15
+                ),
+                line=dict(color="#333333", width=0.5),
+            ),
+            text=[f"{s.symbol}{c}" if c else "" for c in counts],
+            textposition="inside",
+            insidetextanchor="middle",
+            textfont=dict(color=s.text_colour),
+            hovertemplate="%{y}<br>" + f"{s.label}: " + "%{x} 指標<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        font=dict(family=FONT, size=14),
+        height=height or max(160, 48 * len(labels) + 90),
+        margin=dict(l=8, r=8, t=30, b=8),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="normal"),
+        yaxis=dict(autorange="reversed", automargin=True),
+        xaxis=dict(
+            title="指標数", dtick=1 if table[list(ALL_GRADES)].sum(axis=1).max() <= 12 else None
+        ),
+    )
+    return fig

@@ -1,0 +1,206 @@
+"""What the pages show, as pure functions over one plan's data: filtering and summaries.
+
+A plan is small (tens of KPIs, five years), so it is loaded once per database version and
+filtered in memory; summaries count each KPI once even when a relisted project prints it
+again under another measure or policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from kpi.status import ALL_GRADES, GRADED, summarise
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The analyst's filters: they combine (AND across kinds, OR within a kind)."""
+
+    policies: tuple[int, ...] = ()
+    measures: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    grades: tuple[str, ...] = ()
+    fiscal_year: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.policies or self.measures or self.departments or self.grades)
+
+
+@dataclass
+class PlanData:
+    plan: dict
+    status: pd.DataFrame  # one row per KPI and fiscal year (kpi_status + KPI fields)
+    listings: pd.DataFrame  # (kpi_id, project_id, relisted, measure, policy)
+    projects: pd.DataFrame
+    departments: pd.DataFrame  # (project_id, department, role, seq)
+    activities: pd.DataFrame
+    sample_current: bool = False
+    years: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.years = list(range(int(self.plan["start_fy"]), int(self.plan["end_fy"]) + 1))
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """One row per KPI, in printed order."""
+        cols = [
+            "kpi_id",
+            "kpi_name",
+            "unit",
+            "direction",
+            "cumulative",
+            "rationale",
+            "home_project_id",
+            "kpi_seq",
+        ]
+        return self.status[cols].drop_duplicates("kpi_id").reset_index(drop=True)
+
+    def latest_year_with_actuals(self) -> int:
+        """The default year of the home page: the newest with any actual, else the first."""
+        years = self.status.loc[self.status["actual_value"].notna(), "fiscal_year"]
+        return int(years.max()) if len(years) else self.years[0]
+
+    def department_options(self) -> list[str]:
+        d = self.departments
+        return list(dict.fromkeys(d.sort_values(["role", "seq"])["department"]))
+
+
+@dataclass
+class Selection:
+    kpi_ids: list[str]  # in printed order
+    project_ids: list[str]
+    status: pd.DataFrame  # all years of the selected KPIs
+    year_status: pd.DataFrame  # the selected fiscal year, one row per KPI
+    fiscal_year: int
+
+
+def projects_of_departments(data: PlanData, departments: tuple[str, ...]) -> set[str]:
+    d = data.departments
+    return set(d.loc[d["department"].isin(departments), "project_id"])
+
+
+def select(data: PlanData, f: Filters) -> Selection:
+    """Apply the filters. Policy/measure/department pick projects (and the KPIs printed
+    under them); the grade filter keeps KPIs whose grade in the chosen year matches."""
+    fy = f.fiscal_year if f.fiscal_year in data.years else data.latest_year_with_actuals()
+    projects = data.projects
+    keep = pd.Series(True, index=projects.index)
+    if f.policies:
+        keep &= projects["policy_no"].isin(f.policies)
+    if f.measures:
+        keep &= projects["measure_id"].isin(f.measures)
+    if f.departments:
+        keep &= projects["project_id"].isin(projects_of_departments(data, f.departments))
+    project_ids = list(projects.loc[keep, "project_id"])
+    listed = data.listings[data.listings["project_id"].isin(project_ids)]
+    kpi_ids = list(dict.fromkeys(listed["kpi_id"]))
+    year = data.status[(data.status["fiscal_year"] == fy) & data.status["kpi_id"].isin(kpi_ids)]
+    if f.grades:
+        year = year[year["grade"].isin(f.grades)]
+        kpi_ids = [k for k in kpi_ids if k in set(year["kpi_id"])]
+        with_kpi = set(listed.loc[listed["kpi_id"].isin(kpi_ids), "project_id"])
+        project_ids = [p for p in project_ids if p in with_kpi]
+    order = {k: i for i, k in enumerate(kpi_ids)}
+    status = data.status[data.status["kpi_id"].isin(kpi_ids)]
+    year = year.sort_values("kpi_id", key=lambda s: s.map(order)).reset_index(drop=True)
+    return Selection(kpi_ids, project_ids, status.reset_index(drop=True), year, fy)
+
+
+def headline(sel: Selection) -> dict[str, object]:
+    return summarise(sel.year_status)
+
+
+def _grade_table(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Counts per grade for each group, each KPI once per group."""
+    one = rows.drop_duplicates([*keys, "kpi_id"])
+    table = pd.crosstab([one[k] for k in keys], one["grade"]).reindex(
+        columns=list(ALL_GRADES), fill_value=0
+    )
+    table["指標数"] = table.sum(axis=1)
+    graded = table[list(GRADED)].sum(axis=1)
+    table["評価済"] = graded
+    table["達成率(A)"] = (table["A"] / graded.where(graded > 0) * 100).round(1)
+    return table.reset_index()
+
+
+def by_policy(data: PlanData, sel: Selection) -> pd.DataFrame:
+    rows = sel.year_status.merge(
+        data.listings[["kpi_id", "project_id", "policy_no", "policy_name"]], on="kpi_id"
+    )
+    rows = rows[rows["project_id"].isin(sel.project_ids)]
+    return _grade_table(rows, ["policy_no", "policy_name"])
+
+
+def by_department(
+    data: PlanData, sel: Selection, roles: tuple[str, ...] = ("lead", "related")
+) -> pd.DataFrame:
+    d = data.departments[data.departments["role"].isin(roles)]
+    rows = sel.year_status.merge(data.listings[["kpi_id", "project_id"]], on="kpi_id").merge(
+        d[["project_id", "department"]], on="project_id"
+    )
+    rows = rows[rows["project_id"].isin(sel.project_ids)]
+    if rows.empty:
+        return pd.DataFrame(columns=["department", *ALL_GRADES, "指標数", "評価済", "達成率(A)"])
+    return _grade_table(rows, ["department"]).sort_values(
+        ["指標数", "department"], ascending=[False, True]
+    )
+
+
+def kpi_history(data: PlanData, kpi_id: str) -> pd.DataFrame:
+    """Every fiscal year of one KPI, in order."""
+    return data.status[data.status["kpi_id"] == kpi_id].sort_values("fiscal_year")
+
+
+def projects_of_kpi(data: PlanData, kpi_id: str) -> pd.DataFrame:
+    return data.listings[data.listings["kpi_id"] == kpi_id]
+
+
+def kpis_of_project(data: PlanData, project_id: str) -> list[str]:
+    return list(data.listings.loc[data.listings["project_id"] == project_id, "kpi_id"])
+
+
+def departments_of(data: PlanData, project_id: str, role: str) -> list[str]:
+    d = data.departments
+    return list(d.loc[(d["project_id"] == project_id) & (d["role"] == role), "department"])
+
+
+STATUS_COLUMNS = {
+    "policy_no": "基本方針",
+    "measure_id": "事業推進計画",
+    "project_id": "事業番号",
+    "project_name": "事業名",
+    "kpi_id": "指標ID",
+    "kpi_name": "指標名",
+    "unit": "単位",
+    "fiscal_year": "年度",
+    "target_text": "目標値（計画の表記）",
+    "target_value": "目標値",
+    "comparator": "比較",
+    "actual_value": "実績値",
+    "achievement_rate": "達成率(%)",
+    "grade": "評価",
+    "note": "備考",
+    "listed_under": "掲載事業",
+    "source": "データ区分",
+}
+
+
+def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> pd.DataFrame:
+    """The status table that downloads and exports show: one row per KPI and year, with the
+    project the KPI is stored under and every project that prints it (再掲)."""
+    rows = sel.status if all_years else sel.year_status
+    home = data.projects.set_index("project_id")
+    listed = data.listings.groupby("kpi_id")["project_id"].agg(lambda s: "、".join(s))
+    out = rows.assign(
+        project_id=rows["home_project_id"],
+        project_name=rows["home_project_id"].map(home["project_name"]),
+        measure_id=rows["home_project_id"].map(home["measure_id"]),
+        policy_no=rows["home_project_id"].map(home["policy_no"]),
+        listed_under=rows["kpi_id"].map(listed),
+        achievement_rate=rows["achievement_rate"].round(1),
+        source=rows["upload_kind"].map({"sample": "サンプル（架空）", "actuals": "実績"}),
+    )
+    return out[list(STATUS_COLUMNS)].rename(columns=STATUS_COLUMNS).reset_index(drop=True)

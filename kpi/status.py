@@ -1,0 +1,85 @@
+"""Grades of DESIGN 6: vocabulary, display, and summaries.
+
+The rules themselves run in SQL (`kpi_status_at` in schema.sql), so that analysts querying
+the `kpi_status` view and the app see the same grades; the band edges come from config.toml.
+This module names the grades, says how to show them without relying on colour, and
+summarises a status table counting each KPI once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+A, B, C, D = "A", "B", "C", "D"
+NOT_REPORTED = "未報告"
+NOT_GRADED = "評価対象外"
+NO_TARGET = "目標なし"
+NOT_YET = "対象年度前"
+GRADED = (A, B, C, D)
+UNGRADED = (NOT_REPORTED, NOT_GRADED, NO_TARGET, NOT_YET)
+ALL_GRADES = GRADED + UNGRADED
+
+
+@dataclass(frozen=True)
+class GradeStyle:
+    symbol: str  # shape first: the grade must read without colour (print, colour blindness)
+    label: str
+    colour: str  # Okabe-Ito palette, safe for the common colour-vision deficiencies
+    text_colour: str
+
+
+STYLES: dict[str, GradeStyle] = {
+    A: GradeStyle("◎", "達成", "#0072B2", "#FFFFFF"),
+    B: GradeStyle("○", "概ね達成", "#56B4E9", "#000000"),
+    C: GradeStyle("△", "一部達成", "#E69F00", "#000000"),
+    D: GradeStyle("×", "未達成", "#D55E00", "#FFFFFF"),
+    NOT_REPORTED: GradeStyle("－", "未報告", "#999999", "#000000"),
+    NOT_GRADED: GradeStyle("…", "評価対象外（文章目標）", "#DDDDDD", "#000000"),
+    NO_TARGET: GradeStyle("・", "目標なし", "#EEEEEE", "#000000"),
+    NOT_YET: GradeStyle("⋯", "対象年度前", "#EEEEEE", "#000000"),
+}
+
+
+def badge_text(grade: str | None) -> str:
+    """'◎ A 達成' / '－ 未報告': symbol, letter and words, never colour alone."""
+    if grade is None or grade not in STYLES:
+        return "―"
+    s = STYLES[grade]
+    return f"{s.symbol} {grade} {s.label}" if grade in GRADED else f"{s.symbol} {s.label}"
+
+
+def band_description(b_min: float, c_min: float) -> dict[str, str]:
+    return {
+        A: "目標を達成",
+        B: f"達成率 {b_min:g}% 以上",
+        C: f"達成率 {c_min:g}% 以上 {b_min:g}% 未満",
+        D: f"達成率 {c_min:g}% 未満",
+        NOT_REPORTED: "年度終了後、実績の報告なし",
+        NOT_GRADED: "目標が文章のため評価しない",
+        NO_TARGET: "その年度の目標なし",
+        NOT_YET: "年度が終わっていない",
+    }
+
+
+COMPARATOR_WORDS = {">=": "以上", "<=": "以下", "=": ""}
+DIRECTION_WORDS = {"higher": "高いほど良い", "lower": "低いほど良い", "maintain": "維持"}
+
+
+def summarise(year_status: pd.DataFrame) -> dict[str, object]:
+    """Headline figures for one fiscal year: each KPI counted once.
+
+    `year_status` has one row per KPI (kpi_id, grade); duplicates (a KPI shown under a
+    relisted project) are dropped here, so callers may pass listing-joined rows.
+    """
+    one = year_status.drop_duplicates("kpi_id")
+    counts = {g: int((one["grade"] == g).sum()) for g in ALL_GRADES}
+    graded = sum(counts[g] for g in GRADED)
+    return {
+        "kpis": len(one),
+        "graded": graded,
+        "met": counts[A],
+        "share_met": (counts[A] / graded * 100) if graded else None,
+        "counts": counts,
+    }

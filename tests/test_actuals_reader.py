@@ -1,0 +1,394 @@
+"""Reading a yearly actuals workbook (DESIGN 4.2, 4.3): forms, skipped rows, every problem code."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from etl.actuals_loader import resolve_plan_id
+from etl.actuals_reader import load_catalog, read_actuals
+from etl.plan_loader import load_plan
+from etl.problems import WARNING
+from kpi import repository
+from kpi.config import Limits, load_settings
+from kpi.errors import NotFound
+
+PLAN_ID = "hadano-r3-r7"
+NEXT_PLAN = "hadano-r8-r12"
+HEADERS = ("指標ID", "年度", "実績値", "備考")
+
+
+# The seed plan is loaded once per module and each test gets its own copy of the file
+# (loading plan.xlsx takes ~0.4 s; copying the database a few ms).
+@pytest.fixture(scope="module")
+def seed_file(tmp_path_factory, plan_bytes) -> Path:
+    base = tmp_path_factory.mktemp("seed")
+    settings = load_settings().with_db(base / "seed.duckdb")
+    with repository.open_db(settings.db_path) as con:
+        repository.init_schema(con, settings.grading)
+        load_plan(con, plan_bytes, "plan.xlsx", by="test", settings=settings)
+    return settings.db_path
+
+
+@pytest.fixture
+def seed_db(seed_file, settings):
+    shutil.copyfile(seed_file, settings.db_path)
+    return settings
+
+
+@pytest.fixture
+def plan_con(seed_db):
+    con = repository.connect(seed_db.db_path)
+    yield con
+    con.close()
+
+
+def book(
+    rows: Sequence[Sequence[object]],
+    *,
+    headers: Sequence[str] = HEADERS,
+    above: Sequence[Sequence[object]] = (),
+    sheet: str = "実績",
+    edit: Callable | None = None,
+    before: Sequence[str] = (),
+) -> bytes:
+    """A workbook with `above` rows, a header row, then `rows` (what a clerk might build)."""
+    wb = Workbook()
+    first = wb.active
+    for name in before:  # sheets in front of the data sheet
+        wb.create_sheet(name, 0).append(["説明だけのシート"])
+    ws = first
+    ws.title = sheet
+    for line in above:
+        ws.append(list(line))
+    ws.append(list(headers))
+    for row in rows:
+        ws.append(list(row))
+    if edit:
+        edit(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def catalog(plan_con):
+    return load_catalog(plan_con)
+
+
+def read(data, catalog, plan_id=PLAN_ID, limits=None):
+    return read_actuals(data, "t.xlsx", catalog, plan_id=plan_id, limits=limits or Limits())
+
+
+def found(result):
+    return {(p.sheet, p.cell, p.code) for p in result.problems}
+
+
+def values(result):
+    return {(r.kpi_id, r.fiscal_year): r.actual_value for r in result.rows.itertuples()}
+
+
+# ------------------------------------------------------------------ reading
+
+
+def test_header_below_a_title_in_row_5(catalog):
+    above = [["令和7年度 実績報告"], ["作成日 2026-04-10"], [], ["情報システム課"]]
+    result = read(book([["1-2-1-1", "令和7年度", 8300, "増加"]], above=above), catalog)
+    assert result.ok and result.problems == []
+    assert result.rows.to_dict("records") == [
+        dict(
+            plan_id=PLAN_ID,
+            kpi_id="1-2-1-1",
+            fiscal_year=2025,
+            actual_value=8300.0,
+            note="増加",
+            source_cell="実績!C6",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "year",
+    ["2025", 2025, "2025年度", "FY2025", "令和7年度", "令和７年度", "R7", "R7年度", "２０２５"],
+)
+def test_every_year_form(catalog, year):
+    result = read(book([["1-2-1-1", year, 8300]]), catalog)
+    assert result.ok, result.problems
+    assert list(result.rows["fiscal_year"]) == [2025]
+
+
+def test_number_forms(catalog):
+    def percent_format(ws):
+        ws["C9"].number_format = "0%"
+
+    rows = [
+        ["1-2-1-1", 2021, "７，２００"],  # full-width digits and comma
+        ["1-2-1-1", 2022, "7,350人"],  # trailing unit
+        ["1-3-1-1", 2021, "７８０万"],  # 万
+        ["1-3-1-1", 2022, "790万件"],  # 万 and the unit
+        ["1-1-2-1", 2021, "25%"],
+        ["1-1-2-1", 2022, "２５．５％"],
+        ["1-1-5-1", 2021, "5業務"],
+        ["1-1-2-1", 2023, 0.3],  # C9: a numeric cell shown as 30%
+        ["1-1-2-1", 2024, 22],  # a plain number in the KPI's unit
+        ["2-1-1-2", 2021, "年600時間"],
+        ["２－１－１－１", 2021, 4],  # a full-width id
+    ]
+    result = read(book(rows, edit=percent_format), catalog)
+    assert result.ok, result.problems
+    assert values(result) == {
+        ("1-2-1-1", 2021): 7200.0,
+        ("1-2-1-1", 2022): 7350.0,
+        ("1-3-1-1", 2021): 7_800_000.0,
+        ("1-3-1-1", 2022): 7_900_000.0,
+        ("1-1-2-1", 2021): 25.0,
+        ("1-1-2-1", 2022): 25.5,
+        ("1-1-5-1", 2021): 5.0,
+        ("1-1-2-1", 2023): 30.0,
+        ("1-1-2-1", 2024): 22.0,
+        ("2-1-1-2", 2021): 600.0,
+        ("2-1-1-1", 2021): 4.0,
+    }
+
+
+def test_not_reported_rows_are_skipped_and_counted(catalog):
+    rows = [
+        ["1-2-1-1", 2021, "－"],
+        ["1-2-1-1", 2022, "ー"],
+        ["1-2-1-1", 2023, "-"],
+        ["1-2-1-1", 2024, "―"],
+        ["1-2-1-1", 2025, "—"],
+        ["1-2-1-2", 2021, "未集計"],
+        ["1-2-1-2", 2022, None],
+        ["1-2-1-2", 2023, "  "],
+        ["1-2-1-2", 2024, 2700],
+        [None, None, None, None],  # an empty row
+        ["※ 数値は速報値です", None, None],  # a remark below the table: no year, not a KPI row
+    ]
+    result = read(book(rows), catalog)
+    assert result.ok and result.problems == []
+    assert result.skipped == 8
+    assert result.skipped_by_plan == {PLAN_ID: 8}
+    assert values(result) == {("1-2-1-2", 2024): 2700.0}
+
+
+def test_note_is_kept(catalog):
+    rows = [["1-2-1-1", 2024, 7900, "集計方法を変更"], ["1-2-1-2", 2024, 2700, None]]
+    result = read(book(rows), catalog)
+    assert list(result.rows["note"]) == ["集計方法を変更", None]
+
+
+def test_other_columns_ignored_and_order_free(catalog):
+    headers = ("担当課", "実 績 値", "メモ", "年 度", "指標 ＩＤ")  # NFKC, spaces removed
+    result = read(book([["情報システム課", 3, "x", "R4", "1-2-4-2"]], headers=headers), catalog)
+    assert result.ok, result.problems
+    assert values(result) == {("1-2-4-2", 2022): 3.0}
+    assert list(result.rows["source_cell"]) == ["実績!B2"]
+
+
+# ------------------------------------------------------------------ sheets and plans
+
+
+def test_sheet_jitsuseki_preferred_else_first_sheet_with_a_header(catalog):
+    data = book([["1-2-1-1", 2025, 8300]], sheet="集計", before=["説明", "表紙"])
+    result = read(data, catalog)
+    assert result.ok and result.sheet == "集計"
+    assert list(result.rows["source_cell"]) == ["集計!C2"]
+
+
+def _add_next_plan(con):
+    """A second, newer plan (FY2026-2030) with the same KPIs, targets five years later."""
+    content = repository.plan_content(con, PLAN_ID)
+    for frame in content.values():
+        frame["plan_id"] = NEXT_PLAN
+    content["plans"]["start_fy"] = 2026
+    content["plans"]["end_fy"] = 2030
+    content["kpi_targets"]["fiscal_year"] += 5
+    with repository.transaction(con):
+        repository.replace_plan(con, content)
+
+
+def test_plan_id_column_covers_several_plans(plan_con):
+    _add_next_plan(plan_con)
+    catalog = load_catalog(plan_con)
+    headers = ("計画ID", *HEADERS)
+    rows = [
+        [PLAN_ID, "1-2-1-1", 2025, 8300],
+        [NEXT_PLAN, "1-2-1-1", 2026, 8400],
+        [None, "1-2-1-2", 2025, 2900],  # blank 計画ID: the plan chosen by the caller
+        [NEXT_PLAN, "1-2-1-2", 2027, "－"],
+    ]
+    result = read(book(rows, headers=headers), catalog, plan_id=PLAN_ID)
+    assert result.ok, result.problems
+    got = {(r.plan_id, r.kpi_id, r.fiscal_year) for r in result.rows.itertuples()}
+    assert got == {
+        (PLAN_ID, "1-2-1-1", 2025),
+        (NEXT_PLAN, "1-2-1-1", 2026),
+        (PLAN_ID, "1-2-1-2", 2025),
+    }
+    assert result.skipped_by_plan == {NEXT_PLAN: 1}
+    assert sorted(result.plan_ids) == sorted([PLAN_ID, NEXT_PLAN])
+
+    bad = read(book([["nowhere", "1-2-1-1", 2025, 1]], headers=headers), catalog)
+    assert found(bad) == {("実績", "A2", "UNKNOWN_PLAN")}
+    # 2025 is outside the next plan's period.
+    out = read(book([[NEXT_PLAN, "1-2-1-1", 2025, 1]], headers=headers), catalog)
+    assert found(out) == {("実績", "C2", "YEAR_OUT_OF_PLAN")}
+
+
+def test_plan_chosen_by_default(plan_con):
+    assert resolve_plan_id(plan_con) == PLAN_ID  # the only plan
+    _add_next_plan(plan_con)
+    assert resolve_plan_id(plan_con) == NEXT_PLAN  # the newest
+    assert resolve_plan_id(plan_con, PLAN_ID) == PLAN_ID  # chosen
+    with pytest.raises(NotFound):
+        resolve_plan_id(plan_con, "nowhere")
+    # Rows follow the plan given: FY2025 belongs to the older plan only.
+    catalog = load_catalog(plan_con)
+    data = book([["1-2-1-1", 2025, 8300]])
+    assert read(data, catalog, plan_id=PLAN_ID).ok
+    assert found(read(data, catalog, plan_id=NEXT_PLAN)) == {("実績", "B2", "YEAR_OUT_OF_PLAN")}
+
+
+# ------------------------------------------------------------------ blocking problems
+
+
+def test_every_blocking_problem_with_its_cell(catalog):
+    rows = [
+        ["9-9-9-9", 2025, 1],  # row 2: unknown KPI
+        ["1-2-1-1", "来年度", 1],  # row 3: unreadable year
+        ["1-2-1-1", 2019, 1],  # row 4: outside the plan (2021-2025)
+        ["1-2-1-1", 2025, "約8000"],  # row 5: not a number
+        ["1-2-1-2", 2025, -3],  # row 6: negative
+        ["1-2-1-3", 2025, "△5"],  # row 7: negative, the Japanese way
+        ["1-3-1-1", 2025, 100],  # row 8
+        ["1-3-1-1", 2025, 200],  # row 9: same KPI and year, another value
+        [None, 2025, 5],  # row 10: no KPI id
+        ["1-1-5-1", None, 5],  # row 11: no year
+        ["1-2-4-2", 2025, "①"],  # row 12: a circled digit is not a number
+        ["1-1-5-1", 2025, "25%"],  # row 13: % on a KPI whose unit is not %
+    ]
+    result = read(book(rows), catalog)
+    assert not result.ok and result.rows.empty
+    assert found(result) == {
+        ("実績", "A2", "UNKNOWN_KPI"),
+        ("実績", "B3", "BAD_YEAR"),
+        ("実績", "B4", "YEAR_OUT_OF_PLAN"),
+        ("実績", "C5", "BAD_NUMBER"),
+        ("実績", "C6", "NEGATIVE"),
+        ("実績", "C7", "NEGATIVE"),
+        ("実績", "C9", "CONFLICT"),
+        ("実績", "A10", "REQUIRED"),
+        ("実績", "B11", "REQUIRED"),
+        ("実績", "C12", "BAD_NUMBER"),
+        ("実績", "C13", "BAD_NUMBER"),
+    }
+    conflict = next(p for p in result.problems if p.code == "CONFLICT")
+    assert "C8" in conflict.message  # names the first cell
+    assert all(p.file == "t.xlsx" and p.message and p.fix for p in result.problems)
+
+
+def test_header_not_found(catalog):
+    no_value_column = book([["1-2-1-1", 2025]], headers=("指標ID", "年度"))
+    assert found(read(no_value_column, catalog)) == {("実績", "", "HEADER_NOT_FOUND")}
+    too_low = book([["1-2-1-1", 2025, 1]], above=[["x"]] * 20)  # header in row 21
+    assert found(read(too_low, catalog)) == {("実績", "", "HEADER_NOT_FOUND")}
+    other_sheet = book([["1-2-1-1", 2025]], headers=("a", "b"), sheet="Sheet1")
+    assert found(read(other_sheet, catalog)) == {("", "", "HEADER_NOT_FOUND")}
+
+
+def test_too_many_rows(catalog):
+    data = book([["1-2-1-1", 2021 + i, 1] for i in range(5)])
+    result = read(data, catalog, limits=Limits(max_data_rows=4))
+    assert [p.code for p in result.problems] == ["FILE_TOO_MANY_ROWS"]
+    assert read(data, catalog, limits=Limits(max_data_rows=5)).ok
+
+
+def test_not_a_workbook(catalog):
+    result = read(b"kpi,year,value\n1-2-1-1,2025,1\n", catalog)
+    assert [p.code for p in result.problems] == ["FILE_CSV"]
+
+
+# ------------------------------------------------------------------ formulas and error cells
+
+
+def _patch_cells(data: bytes, cells: dict[str, str]) -> bytes:
+    """Replace cells of the first sheet's XML (openpyxl cannot write cached formula results)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode()
+                for ref, xml in cells.items():
+                    text, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', xml, text)
+                    assert n == 1, ref
+                body = text.encode()
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def test_formula_with_cached_value_is_read_and_without_is_refused(catalog):
+    data = book([["1-2-1-1", 2024, 0], ["1-2-1-2", 2024, 0], ["1-2-1-3", 2024, 0]])
+    cached = _patch_cells(data, {"C2": '<c r="C2"><f>7900+100</f><v>8000</v></c>'})
+    result = read(cached, catalog)
+    assert result.ok, result.problems
+    assert values(result)[("1-2-1-1", 2024)] == 8000.0
+
+    patched = _patch_cells(
+        data,
+        {
+            "C2": '<c r="C2"><f>7900+100</f><v>8000</v></c>',
+            "C3": '<c r="C3"><f>SUM(X1:X9)</f></c>',  # saved without a result
+            "C4": '<c r="C4" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+        },
+    )
+    result = read(patched, catalog)
+    assert found(result) == {
+        ("実績", "C3", "FORMULA_NO_VALUE"),
+        ("実績", "C4", "CELL_ERROR"),
+    }
+    error = next(p for p in result.problems if p.code == "CELL_ERROR")
+    assert error.value == "#DIV/0!"
+
+
+# ------------------------------------------------------------------ warnings
+
+
+def test_warnings_do_not_block(plan_con, settings):
+    from etl.actuals_loader import commit_actuals
+
+    # The database holds 2-1-1-1 (cumulative) = 13 for FY2024.
+    commit_actuals(plan_con, book([["2-1-1-1", 2024, 13]]), "a.xlsx", by="t", settings=settings)
+    catalog = load_catalog(plan_con)
+    rows = [
+        ["1-1-2-1", 2025, 0.25],  # row 2: target 25%: a fraction?
+        ["2-2-1-1", 2025, 120],  # row 3: over 100%
+        ["2-1-1-2", 2022, 1500],  # row 4
+        ["2-1-1-2", 2023, 1400],  # row 5: cumulative went down within the file
+        ["2-1-1-1", 2025, 12],  # row 6: below the database's FY2024 value
+        ["1-2-1-1", 2025, 8300],  # row 7
+        ["1-2-1-1", 2025, "8,300"],  # row 8: the same row twice, same value
+        ["1-1-2-1", 2024, 0],  # row 9: 0% is a plausible value, no warning
+    ]
+    result = read(book(rows), catalog)
+    assert result.ok
+    assert found(result) == {
+        ("実績", "C2", "PERCENT_FRACTION"),
+        ("実績", "C3", "PERCENT_OVER_100"),
+        ("実績", "C5", "CUMULATIVE_DECREASE"),
+        ("実績", "C6", "CUMULATIVE_DECREASE"),
+        ("実績", "C8", "DUPLICATE_ROW"),
+    }
+    assert all(p.severity == WARNING for p in result.problems)
+    fraction = next(p for p in result.problems if p.code == "PERCENT_FRACTION")
+    assert "25" in fraction.message
+    assert len(result.rows) == 7  # the duplicate is stored once

@@ -1,0 +1,125 @@
+"""The sidebar: plan, fiscal year and the analyst's filters, bound to the URL.
+
+The widgets live in the entry point (app.py calls `sidebar`) with bind="query-params", so a
+filtered view survives a page change and can be shared as a link. Values that do not fit
+the current plan (after a plan change or in an old link) are dropped before rendering.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kpi.dashboard import Filters, PlanData
+from kpi.fiscal import fy_label
+from kpi.status import ALL_GRADES, badge_text
+
+KEYS = ("policy", "measure", "dept", "grade")
+
+
+def _clean(key: str, options: list) -> None:
+    """Drop stored values that the options no longer offer (Streamlit would raise)."""
+    value = st.session_state.get(key)
+    if isinstance(value, list):
+        kept = [v for v in value if v in options]
+        if kept != value:
+            st.session_state[key] = kept
+    elif value is not None and value not in options:
+        del st.session_state[key]
+
+
+def clear_filters() -> None:
+    for key in KEYS:
+        st.session_state[key] = []
+
+
+def plan_selector(plans: pd.DataFrame, label) -> str:
+    ids = list(plans["plan_id"])
+    if len(ids) == 1:
+        return ids[0]
+    _clean("plan", ids)
+    names = dict(zip(plans["plan_id"], plans.to_dict("records"), strict=True))
+    return st.sidebar.selectbox(
+        "計画", ids, key="plan", bind="query-params", format_func=lambda i: label(names[i])
+    )
+
+
+def sidebar(data: PlanData) -> Filters:
+    sb = st.sidebar
+    years = data.years
+    _clean("fy", years)
+    default_year = data.latest_year_with_actuals()
+    fy = sb.selectbox(
+        "年度",
+        years,
+        index=years.index(default_year),
+        key="fy",
+        bind="query-params",
+        format_func=fy_label,
+        help="既定は実績がある最新の年度です。",
+    )
+    sb.markdown("**絞り込み**")
+    projects = data.projects
+    policies = list(dict.fromkeys(projects["policy_no"].astype(int)))
+    policy_names = dict(
+        zip(projects["policy_no"].astype(int), projects["policy_name"], strict=False)
+    )
+    _clean("policy", policies)
+    policy = sb.multiselect(
+        "基本方針",
+        policies,
+        key="policy",
+        bind="query-params",
+        format_func=lambda n: f"{n} {policy_names[n]}",
+        placeholder="すべて",
+    )
+    in_policy = projects[projects["policy_no"].isin(policy)] if policy else projects
+    measures = list(dict.fromkeys(in_policy["measure_id"]))
+    measure_names = dict(zip(projects["measure_id"], projects["measure_name"], strict=False))
+    _clean("measure", measures)
+    measure = sb.multiselect(
+        "事業推進計画",
+        measures,
+        key="measure",
+        bind="query-params",
+        format_func=lambda m: f"{m} {measure_names[m]}",
+        placeholder="すべて",
+    )
+    departments = data.department_options()
+    _clean("dept", departments)
+    dept = sb.multiselect(
+        "部署（主管・関係）",
+        departments,
+        key="dept",
+        bind="query-params",
+        placeholder="すべて",
+    )
+    grades = list(ALL_GRADES)
+    _clean("grade", grades)
+    grade = sb.multiselect(
+        "評価（選択した年度）",
+        grades,
+        key="grade",
+        bind="query-params",
+        format_func=badge_text,
+        placeholder="すべて",
+    )
+    filters = Filters(tuple(policy), tuple(measure), tuple(dept), tuple(grade), fy)
+    if filters.active:
+        sb.button("絞り込みを解除", on_click=clear_filters, icon=":material/filter_alt_off:")
+    sb.caption("絞り込みはページを移っても保たれ、URL をコピーすると同じ表示を共有できます。")
+    return filters
+
+
+def describe(data: PlanData, f: Filters) -> str:
+    """The filters in words, for captions and reports."""
+    parts = []
+    if f.policies:
+        parts.append("基本方針 " + "・".join(str(p) for p in f.policies))
+    if f.measures:
+        parts.append("事業推進計画 " + "・".join(f.measures))
+    if f.departments:
+        parts.append("部署 " + "・".join(f.departments))
+    if f.grades:
+        parts.append("評価 " + "・".join(f.grades))
+    return "、".join(parts) if parts else "絞り込みなし"

@@ -1,0 +1,114 @@
+"""指標の詳細: one KPI — target versus actual, the year table, the project behind it."""
+
+import pandas as pd
+import streamlit as st
+
+from kpi.dashboard import departments_of, kpi_history, projects_of_kpi
+from kpi.fiscal import fy_label
+from kpi.status import badge_text
+from ui import badges, context, downloads
+from ui import charts as ui_charts
+from ui.format import format_value, kpi_flags, md, target_words
+
+ctx = context.current()
+data, sel = ctx.data, ctx.selection
+kpis = data.kpis.set_index("kpi_id")
+names = kpis["kpi_name"].to_dict()
+
+st.title("指標の詳細")
+# The KPI lives in the URL (?kpi=2-3-1-1) so that a link opens it; the filters narrow the list.
+options = sel.kpi_ids or list(kpis.index)
+if not sel.kpi_ids:
+    st.info("絞り込みに合う指標がないため、すべての指標から選べます。")
+wanted = st.query_params.get("kpi")
+if wanted in names and st.session_state.get("_kpi_from_url") != wanted:
+    st.session_state["kpi_pick"] = wanted
+    st.session_state["_kpi_from_url"] = wanted
+    if wanted not in options:
+        options = [wanted, *options]
+if st.session_state.get("kpi_pick") not in options:
+    st.session_state.pop("kpi_pick", None)
+kpi_id = st.selectbox(
+    "指標（番号や名前で検索できます）",
+    options,
+    key="kpi_pick",
+    format_func=lambda k: f"{k}　{names[k]}",
+)
+st.query_params["kpi"] = kpi_id
+st.session_state["_kpi_from_url"] = kpi_id
+
+kpi = kpis.loc[kpi_id]
+history = kpi_history(data, kpi_id)
+this_year = history[history["fiscal_year"] == sel.fiscal_year].iloc[0]
+unit = str(kpi["unit"])
+
+st.header(f"{kpi_id}　{kpi['kpi_name']}", anchor=False)
+c1, c2, c3 = st.columns([2, 2, 3])
+with c1:
+    st.markdown(f"**{fy_label(sel.fiscal_year)} の評価**")
+    badges.grade_badge(this_year["grade"])
+c2.metric(
+    "実績",
+    format_value(this_year["actual_value"], unit),
+    help="年度末時点の値（累積指標は計画開始からの合計）",
+)
+c3.metric(
+    "目標",
+    target_words(this_year["target_text"], this_year["target_value"], this_year["comparator"], unit)
+    or "―",
+)
+st.caption(
+    f"単位: {md(unit) or 'なし'}　｜　{kpi_flags(kpi['direction'], bool(kpi['cumulative']))}"
+)
+
+ui_charts.show(
+    ui_charts.kpi_figure(ctx.plan_id, kpi_id),
+    key="detail-chart",
+    alt=f"{kpi['kpi_name']}の年度別の目標と実績",
+)
+
+st.subheader("年度別", anchor=False)
+table = pd.DataFrame(
+    {
+        "年度": [fy_label(int(y)) for y in history["fiscal_year"]],
+        "目標（計画の表記）": history["target_text"].fillna("―"),
+        "目標値": [
+            target_words(t, v, c, unit) or "―"
+            for t, v, c in zip(
+                history["target_text"], history["target_value"], history["comparator"], strict=True
+            )
+        ],
+        "実績": [format_value(v, unit) for v in history["actual_value"]],
+        "達成率": [("―" if pd.isna(r) else f"{r:.1f}%") for r in history["achievement_rate"]],
+        "評価": [badge_text(g) for g in history["grade"]],
+        "担当課のコメント（備考）": history["note"].fillna(""),
+        "データ区分": history["upload_kind"]
+        .map({"sample": "サンプル（架空）", "actuals": "実績"})
+        .fillna(""),
+    }
+)
+st.dataframe(table, hide_index=True)
+downloads.download_table(
+    table, f"指標_{kpi_id}", key="kpi-years", title=f"{kpi_id} {kpi['kpi_name']}"
+)
+
+st.subheader("指標の考え方", anchor=False)
+st.markdown(md(kpi["rationale"]) or "（記載なし）")
+
+st.subheader("事業", anchor=False)
+for row in projects_of_kpi(data, kpi_id).itertuples():
+    project = data.projects.set_index("project_id").loc[row.project_id]
+    origin = project["relisted_from"]
+    relisted = f"　【再掲】（{origin} から）" if isinstance(origin, str) else ""
+    with st.container(border=True):
+        st.markdown(f"**{row.project_id}　{md(row.project_name)}**{relisted}")
+        st.caption(
+            f"基本方針{row.policy_no} {md(row.policy_name)} ＞ {row.measure_id} "
+            f"{md(row.measure_name)}"
+        )
+        lead = "、".join(departments_of(data, row.project_id, "lead"))
+        related = "、".join(departments_of(data, row.project_id, "related")) or "なし"
+        st.markdown(f"主管課等: {md(lead)}　｜　関係課等: {md(related)}")
+        with st.expander("概要と目指すもの"):
+            st.markdown("**概要**  \n" + md(project["overview"]))
+            st.markdown("**目指すもの**  \n" + md(project["aims"]))

@@ -1,0 +1,97 @@
+"""概況: the executives' one screen — are we on track this year?"""
+
+import streamlit as st
+
+from kpi import charts
+from kpi.dashboard import by_policy, headline, status_table
+from kpi.fiscal import fy_label
+from kpi.status import GRADED, STYLES, badge_text
+from ui import badges, context, downloads, filters
+from ui import charts as ui_charts
+from ui.format import md
+
+ctx = context.current()
+data, sel = ctx.data, ctx.selection
+summary = headline(sel)
+
+st.title(f"概況　{fy_label(sel.fiscal_year)}")
+st.caption(f"{md(data.plan['name'])}　｜　{filters.describe(data, ctx.filters)}")
+
+counts = summary["counts"]
+share = summary["share_met"]
+row1 = st.columns(4)
+row1[0].metric("評価指標", f"{summary['kpis']} 指標")
+row1[1].metric("評価済", f"{summary['graded']} 指標", help="数値目標があり実績が報告された指標")
+row1[2].metric(
+    "目標達成の割合",
+    "―" if share is None else f"{share:.0f}%",
+    help="評価済の指標のうち A（達成）の割合",
+)
+row1[3].metric("未報告", f"{counts['未報告']} 指標", help="年度が終わったのに実績がない指標")
+row2 = st.columns(4)
+for col, g in zip(row2, GRADED, strict=True):
+    col.metric(badge_text(g), f"{counts[g]} 指標")
+
+st.subheader("基本方針別の状況", anchor=False)
+table = by_policy(data, sel)
+if table.empty:
+    st.info("条件に合う指標がありません。サイドバーの絞り込みを確認してください。")
+else:
+    table["基本方針"] = table["policy_no"].astype(str) + " " + table["policy_name"]
+    ui_charts.show(
+        charts.grade_bars(table, "基本方針"),
+        key="policy-bars",
+        alt="基本方針ごとの評価の内訳（指標数）",
+    )
+    shown = table.drop(columns=["policy_no", "policy_name"]).set_index("基本方針")
+    st.dataframe(shown, column_config={"達成率(A)": st.column_config.NumberColumn(format="%.1f%%")})
+    downloads.download_table(shown.reset_index(), f"基本方針別_{sel.fiscal_year}", key="policy")
+
+st.subheader("指標ボード", anchor=False)
+st.caption(
+    "棒＝実績（色と記号で評価）、破線＝目標（▲以上 ▼以下 ◆回数）。指標名から詳細へ移れます。"
+)
+with st.expander("評価の見方"):
+    badges.legend(ctx.settings.grading)
+
+year = sel.year_status.set_index("kpi_id")
+status_by_kpi = data.status.groupby("kpi_id")
+listings = data.listings
+for policy_no, group in listings[
+    listings["kpi_id"].isin(sel.kpi_ids) & listings["project_id"].isin(sel.project_ids)
+].groupby("policy_no", sort=True):
+    st.markdown(f"#### 基本方針{policy_no}　{md(group['policy_name'].iloc[0])}")
+    kpi_ids = list(dict.fromkeys(group["kpi_id"]))
+    for start in range(0, len(kpi_ids), 3):
+        cols = st.columns(3, border=True)
+        for col, kpi_id in zip(cols, kpi_ids[start : start + 3], strict=False):
+            row = year.loc[kpi_id]
+            history = status_by_kpi.get_group(kpi_id)
+            with col:
+                st.markdown(f"**{kpi_id}**　{md(row['kpi_name'])}")
+                st.markdown(f"**{badge_text(row['grade'])}**", help=STYLES[row["grade"]].label)
+                if history["target_value"].notna().any() or history["actual_value"].notna().any():
+                    ui_charts.show(
+                        ui_charts.kpi_figure(ctx.plan_id, kpi_id, compact=True),
+                        key=f"board-{policy_no}-{kpi_id}",
+                        alt=f"{row['kpi_name']}の目標と実績",
+                    )
+                else:
+                    texts = history["target_text"].dropna().unique()
+                    st.caption("文章による目標（評価対象外）: " + md(" / ".join(texts)))
+                st.page_link(
+                    "views/kpi_detail.py",
+                    label="詳細を見る",
+                    query_params={"kpi": kpi_id},
+                    icon=":material/query_stats:",
+                )
+
+st.subheader("評価一覧", anchor=False)
+table = status_table(data, sel, all_years=False)
+st.dataframe(table, hide_index=True)
+downloads.download_table(
+    table,
+    f"評価一覧_{sel.fiscal_year}",
+    key="status",
+    title=f"{data.plan['name']} {fy_label(sel.fiscal_year)}",
+)

@@ -1,0 +1,186 @@
+"""実績の取込: template, upload with validation and preview, then commit; history and rollback."""
+
+import pandas as pd
+import streamlit as st
+
+from etl import operations
+from etl.problems import InputRejected
+from kpi.errors import KpiError
+from kpi.fiscal import fy_label
+from ui import auth, context, problems
+from ui.downloads import download_table
+
+ctx = context.current()
+settings, data = ctx.settings, ctx.data
+KINDS = {"plan": "計画", "actuals": "実績", "sample": "サンプル（架空）"}
+
+st.title("実績の取込")
+st.caption(
+    f"{data.plan['name']}　｜　年に一度、各課から集めた実績値を Excel ファイルで取り込みます。"
+)
+
+
+def preview_table(preview) -> pd.DataFrame:
+    rows = preview.rows
+    labels = {"new": "新規", "changed": "変更", "unchanged": "変更なし"}
+    names = data.kpis.set_index("kpi_id")["kpi_name"]
+    table = pd.DataFrame(
+        {
+            "区分": rows["status"].map(labels),
+            "指標ID": rows["kpi_id"],
+            "指標名": rows["kpi_id"].map(names),
+            "年度": rows["fiscal_year"].map(fy_label),
+            "現在の値": rows["old_value"],
+            "新しい値": rows["actual_value"],
+            "備考": rows["note"],
+            "セル": rows["source_cell"],
+        }
+    )
+    return table.sort_values(
+        "区分", key=lambda s: s.map({"変更": 0, "新規": 1, "変更なし": 2}), kind="stable"
+    )
+
+
+def upload_section(user: str) -> None:
+    upload = st.file_uploader(
+        "実績ファイル（.xlsx）",
+        type=["xlsx"],
+        key="actuals_file",
+        help="テンプレート以外の表でも、先頭 20 行以内に「指標ID」「年度」「実績値」の見出しがあれば読めます。",
+    )
+    if upload is None:
+        return
+    payload = upload.getvalue()
+    try:
+        preview = operations.preview(settings, payload, upload.name, ctx.plan_id)
+    except InputRejected as e:
+        problems.show(e.problems, key="upload")
+        return
+    except KpiError as e:
+        st.error(str(e))
+        return
+    counts = preview.counts
+    st.subheader("取り込む前の確認", anchor=False)
+    if preview.already_loaded:
+        st.info(
+            f"このファイルは取込番号 {preview.already_loaded} として取込済みです。"
+            "もう一度取り込んでも何も変わりません。"
+        )
+    c = st.columns(4)
+    c[0].metric("新規", f"{counts['new']} 件")
+    c[1].metric("変更", f"{counts['changed']} 件")
+    c[2].metric("変更なし", f"{counts['unchanged']} 件")
+    c[3].metric("未報告（空欄・－）", f"{counts['skipped']} 件")
+    if preview.warnings:
+        problems.show(preview.warnings, key="upload-warnings")
+    table = preview_table(preview)
+    st.dataframe(table, hide_index=True)
+    download_table(table, "取込の確認", key="preview")
+    if not st.button(
+        "この内容で取り込む",
+        type="primary",
+        icon=":material/upload:",
+        disabled=bool(preview.already_loaded),
+        key="commit",
+    ):
+        return
+    try:
+        result = operations.commit(settings, payload, upload.name, by=user, plan_id=ctx.plan_id)
+    except InputRejected as e:
+        problems.show(e.problems, key="commit")
+        return
+    except KpiError as e:
+        st.error(str(e))
+        return
+    if result.written:
+        st.success(
+            f"取り込みました（取込番号 {', '.join(map(str, result.upload_ids))}）。"
+            "ダッシュボードに反映されています。",
+            icon=":material/check_circle:",
+        )
+    else:
+        st.info(f"取込番号 {result.already_loaded} として取込済みのため、何も変更していません。")
+
+
+def rollback_section(history: pd.DataFrame, user: str | None) -> None:
+    st.markdown(
+        "**取込の取消**　取り消すと、その取込の前の値が再び表示されます。データは削除されません。"
+    )
+    if done := st.session_state.pop("_rolled_back", None):
+        st.success(f"取込番号 {done} を取り消しました。", icon=":material/undo:")
+    candidates = history[(history["status"] == "active") & (history["kind"] != "plan")]
+    if candidates.empty:
+        st.caption("取り消せる取込はありません。")
+        return
+    if user is None:
+        st.caption("取り消すには「取込」タブでログインしてください。")
+        return
+    labels = {
+        int(r.upload_id): f"#{r.upload_id} {KINDS[r.kind]} {r.filename}"
+        f"（{r.uploaded_at:%Y-%m-%d %H:%M}）"
+        for r in candidates.itertuples()
+    }
+    target = st.selectbox(
+        "取り消す取込", list(labels), format_func=labels.get, key="rollback_target"
+    )
+    sure = st.checkbox("この取込を取り消します", key="rollback_sure")
+    if st.button("取り消す", disabled=not sure, key="rollback", icon=":material/undo:"):
+        try:
+            operations.rollback(settings, int(target), by=user)
+        except KpiError as e:
+            st.error(str(e))
+            return
+        st.session_state["_rolled_back"] = int(target)
+        st.session_state.pop("rollback_sure", None)
+        st.rerun()
+
+
+tab_upload, tab_template, tab_history = st.tabs(["取込", "テンプレート", "取込履歴と取消"])
+user = auth.uploader()
+with tab_upload:
+    auth.login_panel()
+    if user:
+        upload_section(user)
+
+with tab_template:
+    st.markdown(
+        "指標ごとに 1 行のテンプレートです。黄色の「実績値」と「備考」だけを入力し、"
+        "そのままアップロードできます。"
+    )
+    fy = st.selectbox(
+        "年度",
+        data.years,
+        index=data.years.index(ctx.selection.fiscal_year),
+        format_func=fy_label,
+        key="template_fy",
+    )
+    st.download_button(
+        "テンプレートをダウンロード",
+        lambda: operations.template(settings, ctx.plan_id, fy),
+        file_name=f"実績入力_{fy}.xlsx",
+        icon=":material/download:",
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+with tab_history:
+    history = operations.history(settings, ctx.plan_id)
+    shown = pd.DataFrame(
+        {
+            "取込番号": history["upload_id"],
+            "種別": history["kind"].map(KINDS),
+            "ファイル": history["filename"],
+            "日時": history["uploaded_at"],
+            "実行者": history["uploaded_by"],
+            "状態": history["status"].map({"active": "有効", "rolled_back": "取消済"}),
+            "新規": history["rows_new"],
+            "変更": history["rows_changed"],
+            "変更なし": history["rows_unchanged"],
+            "未報告": history["rows_skipped"],
+            "取消日時": history["rolled_back_at"],
+            "取消者": history["rolled_back_by"],
+        }
+    )
+    st.dataframe(shown, hide_index=True)
+    download_table(shown, "取込履歴", key="history")
+    rollback_section(history, user)
