@@ -614,6 +614,8 @@ class _Report:
         return badge_text(g), FontFace(color=s.text_colour, fill_color=s.colour)
 
     def lines_needed(self, text: str, width: float) -> int:
+        """Lines a table cell of this width needs (the table's font size, its padding)."""
+        self.pdf.set_font(size=8.5)
         return (
             len(
                 self.pdf.multi_cell(

@@ -59,9 +59,13 @@ class PlanData:
         return self.status[cols].drop_duplicates("kpi_id").reset_index(drop=True)
 
     def latest_year_with_actuals(self) -> int:
-        """The default year of the home page: the newest with any actual, else the first."""
+        """The default year of the home page: the newest with any actual, else the newest
+        year that has ended (it has 未報告 KPIs), else the first year of the plan."""
         years = self.status.loc[self.status["actual_value"].notna(), "fiscal_year"]
-        return int(years.max()) if len(years) else self.years[0]
+        if len(years):
+            return int(years.max())
+        ended = self.status.loc[self.status["grade"] == "未報告", "fiscal_year"]
+        return int(ended.max()) if len(ended) else self.years[0]
 
     def department_options(self) -> list[str]:
         d = self.departments

@@ -38,7 +38,7 @@ STYLES: dict[str, GradeStyle] = {
     NOT_REPORTED: GradeStyle("－", "未報告", "#999999", "#000000"),
     NOT_GRADED: GradeStyle("…", "評価対象外（文章目標）", "#DDDDDD", "#000000"),
     NO_TARGET: GradeStyle("・", "目標なし", "#EEEEEE", "#000000"),
-    NOT_YET: GradeStyle("⋯", "対象年度前", "#EEEEEE", "#000000"),
+    NOT_YET: GradeStyle("‥", "対象年度前", "#EEEEEE", "#000000"),
 }
 
 

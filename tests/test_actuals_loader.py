@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,39 +22,13 @@ from etl.actuals_loader import (
     preview_actuals,
     rollback_upload,
 )
-from etl.plan_loader import load_plan
 from etl.problems import InputRejected
 from kpi import repository
-from kpi.config import ROOT, load_settings
+from kpi.config import ROOT
 from kpi.errors import DatabaseBusy, NotFound
 
 PLAN_ID = "hadano-r3-r7"
 SAMPLE = ROOT / "data" / "sample" / "actuals_sample.xlsx"
-
-
-# The seed plan is loaded once per module and each test gets its own copy of the file
-# (loading plan.xlsx takes ~0.4 s; copying the database a few ms).
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory, plan_bytes) -> Path:
-    base = tmp_path_factory.mktemp("seed")
-    settings = load_settings().with_db(base / "seed.duckdb")
-    with repository.open_db(settings.db_path) as con:
-        repository.init_schema(con, settings.grading)
-        load_plan(con, plan_bytes, "plan.xlsx", by="test", settings=settings)
-    return settings.db_path
-
-
-@pytest.fixture
-def seed_db(seed_file, settings):
-    shutil.copyfile(seed_file, settings.db_path)
-    return settings
-
-
-@pytest.fixture
-def plan_con(seed_db):
-    con = repository.connect(seed_db.db_path)
-    yield con
-    con.close()
 
 
 def actuals(values: dict[tuple[str, int], object], notes: dict | None = None) -> bytes:

@@ -4,50 +4,22 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import zipfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
 from etl.actuals_loader import resolve_plan_id
 from etl.actuals_reader import load_catalog, read_actuals
-from etl.plan_loader import load_plan
 from etl.problems import WARNING
 from kpi import repository
-from kpi.config import Limits, load_settings
+from kpi.config import Limits
 from kpi.errors import NotFound
 
 PLAN_ID = "hadano-r3-r7"
 NEXT_PLAN = "hadano-r8-r12"
 HEADERS = ("指標ID", "年度", "実績値", "備考")
-
-
-# The seed plan is loaded once per module and each test gets its own copy of the file
-# (loading plan.xlsx takes ~0.4 s; copying the database a few ms).
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory, plan_bytes) -> Path:
-    base = tmp_path_factory.mktemp("seed")
-    settings = load_settings().with_db(base / "seed.duckdb")
-    with repository.open_db(settings.db_path) as con:
-        repository.init_schema(con, settings.grading)
-        load_plan(con, plan_bytes, "plan.xlsx", by="test", settings=settings)
-    return settings.db_path
-
-
-@pytest.fixture
-def seed_db(seed_file, settings):
-    shutil.copyfile(seed_file, settings.db_path)
-    return settings
-
-
-@pytest.fixture
-def plan_con(seed_db):
-    con = repository.connect(seed_db.db_path)
-    yield con
-    con.close()
 
 
 def book(

@@ -3,46 +3,17 @@
 from __future__ import annotations
 
 import io
-import shutil
-from pathlib import Path
 
 import openpyxl
 import pytest
 
 from etl import cli
 from etl.actuals_loader import commit_actuals
-from etl.plan_loader import load_plan
 from etl.sample import FICTIONAL, INCIDENTS, SAMPLE_FILE, build_sample
 from kpi import repository
-from kpi.config import load_settings
 from tests.conftest import TODAY
 
 PLAN_ID = "hadano-r3-r7"
-
-
-# The seed plan is loaded once per module and each test gets its own copy of the file
-# (loading plan.xlsx takes ~0.4 s; copying the database a few ms).
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory, plan_bytes) -> Path:
-    base = tmp_path_factory.mktemp("seed")
-    settings = load_settings().with_db(base / "seed.duckdb")
-    with repository.open_db(settings.db_path) as con:
-        repository.init_schema(con, settings.grading)
-        load_plan(con, plan_bytes, "plan.xlsx", by="test", settings=settings)
-    return settings.db_path
-
-
-@pytest.fixture
-def seed_db(seed_file, settings):
-    shutil.copyfile(seed_file, settings.db_path)
-    return settings
-
-
-@pytest.fixture
-def plan_con(seed_db):
-    con = repository.connect(seed_db.db_path)
-    yield con
-    con.close()
 
 
 def cell_values(data: bytes) -> dict[str, list[tuple]]:

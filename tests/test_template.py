@@ -4,48 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pytest
 
 from etl.actuals_loader import commit_actuals, preview_actuals
-from etl.plan_loader import load_plan
 from etl.template import HEADER_ROW, HEADERS, build_template
 from etl.xlsx import read_sheets
 from kpi import repository
-from kpi.config import load_settings
 from kpi.errors import KpiError, NotFound
 
 PLAN_ID = "hadano-r3-r7"
 FIRST = HEADER_ROW + 1  # first data row (1-based)
-
-
-# The seed plan is loaded once per module and each test gets its own copy of the file
-# (loading plan.xlsx takes ~0.4 s; copying the database a few ms).
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory, plan_bytes) -> Path:
-    base = tmp_path_factory.mktemp("seed")
-    settings = load_settings().with_db(base / "seed.duckdb")
-    with repository.open_db(settings.db_path) as con:
-        repository.init_schema(con, settings.grading)
-        load_plan(con, plan_bytes, "plan.xlsx", by="test", settings=settings)
-    return settings.db_path
-
-
-@pytest.fixture
-def seed_db(seed_file, settings):
-    shutil.copyfile(seed_file, settings.db_path)
-    return settings
-
-
-@pytest.fixture
-def plan_con(seed_db):
-    con = repository.connect(seed_db.db_path)
-    yield con
-    con.close()
 
 
 @pytest.fixture

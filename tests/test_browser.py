@@ -1,0 +1,117 @@
+"""Real browser (Debian Chromium via playwright) against `streamlit run` on a free port."""
+
+from __future__ import annotations
+
+import re
+
+import openpyxl
+import pytest
+
+from etl import cli
+from etl.template import HEADER_ROW, HEADERS
+from kpi import service
+from kpi.auth import hash_password
+from kpi.config import load_settings
+from kpi.status import badge_text
+from tests.browser import chromium_page, require_chromium, streamlit_server, wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PASSWORD = "browser-test"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    require_chromium()
+    base = tmp_path_factory.mktemp("browser")
+    db = base / "kpi.duckdb"
+    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
+    env = {
+        "KPI_DB": str(db),
+        "KPI_TODAY": "2026-11-25",
+        "KPI_UPLOAD_PASSWORD_HASH": hash_password(PASSWORD, iterations=1_000),
+    }
+    with streamlit_server(env) as url:
+        yield url, db, base
+
+
+def charts_rendered(page) -> int:
+    page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg")
+    return page.locator("[data-testid=stPlotlyChart]").count()
+
+
+def choose_in_multiselect(page, label: str, value: str) -> None:
+    box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(has_text=label)
+    box.locator("input").click()
+    box.locator("input").fill(value)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+
+
+def test_home_filter_and_kpi_detail(app, tmp_path):
+    url, db, _ = app
+    settings = load_settings().with_db(db)
+    expected = service.plan_data(settings, "hadano-r3-r7").status
+    grade_2025 = expected[(expected["kpi_id"] == "2-3-1-1") & (expected["fiscal_year"] == 2025)]
+    with chromium_page() as page:
+        page.goto(url)
+        wait_for_app(page)
+        assert "概況" in page.locator("h1").first.inner_text()
+        assert charts_rendered(page) >= 30  # the board draws every KPI
+        page.screenshot(path=str(tmp_path / "home.png"))
+
+        choose_in_multiselect(page, "部署", "人事課")
+        page.wait_for_function(
+            "() => !document.body.innerText.includes('2-1-1-1')"
+            " && document.body.innerText.includes('2-3-1-1')"
+        )
+        assert "dept=" in page.url  # a filtered view is a shareable link
+        assert charts_rendered(page) >= 2
+
+        page.locator('a[href*="kpi=2-3-1-1"]').first.click()
+        page.wait_for_function("() => document.body.innerText.includes('指標の詳細')")
+        page.wait_for_selector("h2:has-text('2-3-1-1')")
+        charts_rendered(page)
+        body = page.locator("[data-testid=stMain]").inner_text()
+        assert "テレワーク勤務を行った職員の割合" in body
+        assert badge_text(grade_2025["grade"].iloc[0]) in body
+        # the department filter survived the page change
+        sidebar = page.locator("[data-testid=stSidebar]").inner_text()
+        assert "人事課" in sidebar
+        page.screenshot(path=str(tmp_path / "detail.png"))
+
+
+def filled_template(path, db) -> None:
+    assert cli.main(["template", "--fy", "2025", "--out", str(path), "--db", str(db)]) == 0
+    wb = openpyxl.load_workbook(path)
+    ws = wb["実績"]
+    id_col, value_col = HEADERS.index("指標ID") + 1, HEADERS.index("実績値") + 1
+    for r in range(HEADER_ROW + 1, ws.max_row + 1):
+        if ws.cell(row=r, column=id_col).value == "1-3-1-1":
+            ws.cell(row=r, column=value_col, value=9876543)
+    wb.save(path)
+
+
+def test_upload_a_filled_template_and_see_it_on_the_chart(app, tmp_path):
+    url, db, _ = app
+    upload = tmp_path / "実績_2025.xlsx"
+    filled_template(upload, db)
+    with chromium_page() as page:
+        page.goto(f"{url}/upload")
+        wait_for_app(page)
+        page.get_by_label("お名前").fill("情報 花子")
+        page.get_by_label("取込用パスワード").fill(PASSWORD)
+        page.get_by_role("button", name="ログイン").click()
+        page.wait_for_selector("input[type=file]", state="attached")
+        page.locator("input[type=file]").set_input_files(str(upload))
+        page.wait_for_selector("text=取り込む前の確認")
+        page.get_by_role("button", name="この内容で取り込む").click()
+        page.wait_for_selector("text=取り込みました")
+
+        page.goto(f"{url}/kpi_detail?kpi=1-3-1-1")
+        wait_for_app(page)
+        page.wait_for_selector("h2:has-text('1-3-1-1')")
+        charts_rendered(page)
+        chart_text = page.locator("[data-testid=stPlotlyChart]").first.inner_text()
+        assert "9,876,543" in chart_text  # the new actual labels its bar
+        body = page.locator("[data-testid=stMain]").inner_text()
+        assert re.search(r"9,876,543\s*件", body)

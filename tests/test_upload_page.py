@@ -1,0 +1,155 @@
+"""AppTest of the upload page: login, a bad file, preview, commit, rollback."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from etl import cli
+from etl.template import HEADER_ROW, HEADERS
+from kpi import repository
+from kpi.auth import hash_password
+from kpi.config import ROOT, load_settings
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PASSWORD = "ict-division"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "kpi.duckdb"
+    assert cli.main(["build", "--sample", "--db", str(path)]) == 0
+    monkeypatch.setenv("KPI_DB", str(path))
+    monkeypatch.setenv("KPI_TODAY", "2026-11-25")
+    monkeypatch.setenv("KPI_UPLOAD_PASSWORD_HASH", hash_password(PASSWORD, iterations=1_000))
+    load_settings.cache_clear()
+    st.cache_resource.clear()  # the login throttle is process-wide
+    yield path
+    load_settings.cache_clear()
+
+
+def upload_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/upload.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def login(at: AppTest, password: str = PASSWORD) -> AppTest:
+    at.text_input(key="login_name").input("情報 花子")
+    at.text_input(key="login_password").input(password)
+    next(b for b in at.button if b.label == "ログイン").click()
+    return at.run()
+
+
+def filled_template(tmp_path, value: float = 250, kpi: str = "1-3-1-1") -> bytes:
+    """The template from the CLI, filled in as a clerk would (one value)."""
+    out = tmp_path / "t.xlsx"
+    assert cli.main(["template", "--fy", "2025", "--out", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb["実績"]
+    id_col = HEADERS.index("指標ID") + 1
+    value_col = HEADERS.index("実績値") + 1
+    for r in range(HEADER_ROW + 1, ws.max_row + 1):
+        if ws.cell(row=r, column=id_col).value == kpi:
+            ws.cell(row=r, column=value_col, value=value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def current_value(path, kpi="1-3-1-1", fy=2025):
+    with repository.open_db(path) as con:
+        df = repository.current_actuals(con, "hadano-r3-r7")
+    row = df[(df["kpi_id"] == kpi) & (df["fiscal_year"] == fy)]
+    return float(row["actual_value"].iloc[0])
+
+
+def test_login_required_and_wrong_password_refused(db):
+    at = upload_page()
+    assert not at.file_uploader  # nothing to upload with before signing in
+    at = login(at, "wrong")
+    assert any("パスワード" in e.value for e in at.error)
+    assert not at.file_uploader
+
+
+def test_without_any_authentication_nobody_uploads(db, monkeypatch):
+    monkeypatch.delenv("KPI_UPLOAD_PASSWORD_HASH")
+    at = upload_page()
+    assert any("認証が設定されていません" in e.value for e in at.error)
+    assert not at.file_uploader
+
+
+def test_bad_file_shows_problem_table_and_loads_nothing(db):
+    before = _snapshot(db)
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("bad.xlsx", b"id,value\n1,2\n", XLSX).run()
+    assert not at.exception
+    problems = next(d.value for d in at.dataframe if "コード" in d.value.columns)
+    assert list(problems["コード"]) == ["FILE_CSV"]
+    assert not any(b.label == "この内容で取り込む" for b in at.button)
+    assert _snapshot(db) == before
+
+
+def test_cell_errors_name_the_cell(db, tmp_path):
+    data = filled_template(tmp_path, value="たくさん")
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("t.xlsx", data, XLSX).run()
+    problems = next(d.value for d in at.dataframe if "コード" in d.value.columns)
+    assert list(problems["コード"]) == ["BAD_NUMBER"]
+    assert problems["セル"].iloc[0].startswith("H")
+
+
+def test_preview_then_confirm_then_rollback(db, tmp_path):
+    old = current_value(db)
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("t.xlsx", filled_template(tmp_path), XLSX).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["変更"] == "1 件"
+    assert current_value(db) == old  # preview writes nothing
+    next(b for b in at.button if b.label == "この内容で取り込む").click()
+    at.run()
+    assert any("取り込みました" in s.value for s in at.success)
+    assert current_value(db) == 250.0
+
+    # history lists it; rolling it back makes the old value current again
+    at = upload_page()
+    login(at)
+    history = next(d.value for d in at.dataframe if "取込番号" in d.value.columns)
+    latest = int(history["取込番号"].max())
+    at.selectbox(key="rollback_target").set_value(latest)
+    at.checkbox(key="rollback_sure").check()
+    at.run()
+    next(b for b in at.button if b.label == "取り消す").click()
+    at.run()
+    assert any(f"取込番号 {latest} を取り消しました" in s.value for s in at.success)
+    assert current_value(db) == old
+
+
+def test_rolling_back_the_sample_removes_the_banner(db):
+    at = login(upload_page())
+    assert any("架空" in w.value for w in at.warning)
+    history = next(d.value for d in at.dataframe if "取込番号" in d.value.columns)
+    sample = int(history.loc[history["種別"] == "サンプル（架空）", "取込番号"].iloc[0])
+    at.selectbox(key="rollback_target").set_value(sample)
+    at.checkbox(key="rollback_sure").check()
+    at.run()
+    next(b for b in at.button if b.label == "取り消す").click()
+    at.run()
+    assert not any("架空" in w.value for w in at.warning)
+
+
+def test_template_download_is_offered(db):
+    at = upload_page()
+    assert at.selectbox(key="template_fy").value == 2025
+
+
+def _snapshot(path):
+    with repository.open_db(path) as con:
+        return repository.snapshot(con)
