@@ -356,12 +356,11 @@ def _write_output(out: Path, content: bytes) -> None:
 
 
 def _done(out: Path, data: PlanData, filters: Filters) -> None:
-    from etl.report import filters_in_words
 
     sel = select(data, filters)
     print(
         f"書き出しました: {out}（{fy_label(sel.fiscal_year)}、指標 {len(sel.kpi_ids)} 件、"
-        f"{filters_in_words(data, filters)}）"
+        f"{filters.describe()}）"
     )
     if data.sample_current:
         print("注意: 架空のサンプルデータが含まれています。", file=sys.stderr)
@@ -394,6 +393,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings, data, filters, sources = _selection(args)
     _write_output(out, export_bytes(data, filters, fmt, as_of=settings.today(), sources=sources))
     _done(out, data, filters)
+    return EXIT_OK
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    """Print the hash to put in .streamlit/secrets.toml ([kpi_auth] password_hash)."""
+    from kpi.auth import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass("パスワード: ")
+    if not args.stdin and getpass.getpass("もう一度: ") != password:
+        raise KpiError("パスワードが一致しません。")
+    if len(password) < 8:
+        raise KpiError("パスワードは 8 文字以上にしてください。")
+    print(hash_password(password))
     return EXIT_OK
 
 
@@ -444,6 +456,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_export, "評価一覧を書き出す（.xlsx は表ごとのシート、.csv は全年度）")
     p.add_argument("--out", required=True, help="書き出すファイル (.xlsx または .csv)")
     _add_selection(p)
+    p = add(
+        "hash-password", cmd_hash_password, "取込用パスワードのハッシュを作る（secrets.toml 用）"
+    )
+    p.add_argument("--stdin", action="store_true", help="標準入力から 1 行読む（スクリプト用）")
     return parser
 
 

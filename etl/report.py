@@ -129,20 +129,6 @@ def font_path() -> Path:
 # ---------------------------------------------------------------- words
 
 
-def filters_in_words(data: PlanData, filters: Filters) -> str:
-    """「基本方針: 2、部署: 人事課」 or 「絞り込みなし」 (the fiscal year is shown apart)."""
-    parts = []
-    if filters.policies:
-        parts.append("基本方針: " + "・".join(str(p) for p in filters.policies))
-    if filters.measures:
-        parts.append("事業推進計画: " + "・".join(filters.measures))
-    if filters.departments:
-        parts.append("部署: " + "・".join(filters.departments))
-    if filters.grades:
-        parts.append("評価: " + "・".join(badge_text(g) for g in filters.grades))
-    return "、".join(parts) if parts else "絞り込みなし"
-
-
 UPLOAD_KINDS = {"plan": "計画", "actuals": "実績", "sample": "サンプル（架空）"}
 
 
@@ -645,7 +631,7 @@ class _Report:
         self.write(f"対象年度　{fy_label(self.fy)}", size=16, h=9, align="C")
         pdf.ln(10)
         rows = [
-            ("絞り込み", filters_in_words(data, self.filters)),
+            ("絞り込み", self.filters.describe()),
             ("作成日", _date_words(as_of)),
             ("計画期間", f"{fy_label(data.years[0])} ～ {fy_label(data.years[-1])}"),
             ("データの出典", "\n".join(sources) if sources else "取込記録なし"),
@@ -980,7 +966,7 @@ def export_conditions(
         ("計画", str(data.plan["name"])),
         ("団体", str(data.plan["organization"])),
         ("対象年度（評価一覧）", fy_label(sel.fiscal_year)),
-        ("絞り込み", filters_in_words(data, filters)),
+        ("絞り込み", filters.describe()),
         ("作成日", _date_words(as_of)),
         *(("データの出典", s) for s in sources),
     ]

@@ -149,7 +149,7 @@ def kpi_figure(
             tickformat=",",
             ticksuffix="%" if unit == "%" else "",
         ),
-        xaxis=dict(type="category", categoryorder="array", categoryarray=x),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=x, tickangle=0),
         hoverlabel=dict(font=dict(family=FONT)),
     )
     return fig

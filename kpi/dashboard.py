@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from kpi.status import ALL_GRADES, GRADED, summarise
+from kpi.status import ALL_GRADES, GRADED, badge_text, summarise
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,19 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.policies or self.measures or self.departments or self.grades)
+
+    def describe(self) -> str:
+        """「基本方針: 2、部署: 人事課」 or 「絞り込みなし」 (the fiscal year is shown apart)."""
+        parts = []
+        if self.policies:
+            parts.append("基本方針: " + "・".join(str(p) for p in self.policies))
+        if self.measures:
+            parts.append("事業推進計画: " + "・".join(self.measures))
+        if self.departments:
+            parts.append("部署: " + "・".join(self.departments))
+        if self.grades:
+            parts.append("評価: " + "・".join(badge_text(g) for g in self.grades))
+        return "、".join(parts) if parts else "絞り込みなし"
 
 
 @dataclass
@@ -208,3 +221,39 @@ def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> p
         source=rows["upload_kind"].map({"sample": "サンプル（架空）", "actuals": "実績"}),
     )
     return out[list(STATUS_COLUMNS)].rename(columns=STATUS_COLUMNS).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One screen of the council (庁議) presentation."""
+
+    title: str
+    policy_no: int | None = None  # None: the title screen with the headline figures
+    kpi_ids: tuple[str, ...] = ()
+    part: int = 1
+    parts: int = 1
+
+
+def council_screens(data: PlanData, sel: Selection, per_screen: int = 6) -> list[Screen]:
+    """A title screen, then one screen per basic policy; a policy with more KPIs than fit a
+    projector at a readable size continues on further screens (基本方針2（2/3）)."""
+    screens = [Screen("概況")]
+    listed = data.listings[
+        data.listings["kpi_id"].isin(sel.kpi_ids)
+        & data.listings["project_id"].isin(sel.project_ids)
+    ]
+    for policy_no, group in listed.groupby("policy_no", sort=True):
+        ids = list(dict.fromkeys(group["kpi_id"]))
+        chunks = [ids[i : i + per_screen] for i in range(0, len(ids), per_screen)] or [[]]
+        for part, chunk in enumerate(chunks, start=1):
+            suffix = f"（{part}/{len(chunks)}）" if len(chunks) > 1 else ""
+            screens.append(
+                Screen(
+                    f"基本方針{policy_no}{suffix}　{group['policy_name'].iloc[0]}",
+                    int(policy_no),
+                    tuple(chunk),
+                    part,
+                    len(chunks),
+                )
+            )
+    return screens

@@ -36,3 +36,16 @@ def test_throttle_grows_and_resets():
 def test_one_time_passwords_differ_and_launcher_detects_configuration():
     assert one_time_password() != one_time_password()
     assert auth_configured({"KPI_UPLOAD_PASSWORD_HASH": "pbkdf2_sha256$1$a$b"})
+
+
+def test_cli_hash_password(monkeypatch, capsys):
+    import io
+
+    from etl import cli
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("long enough secret\n"))
+    assert cli.main(["hash-password", "--stdin"]) == 0
+    stored = capsys.readouterr().out.strip()
+    assert verify_password("long enough secret", stored)
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert cli.main(["hash-password", "--stdin"]) == 1

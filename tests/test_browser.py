@@ -115,3 +115,36 @@ def test_upload_a_filled_template_and_see_it_on_the_chart(app, tmp_path):
         assert "9,876,543" in chart_text  # the new actual labels its bar
         body = page.locator("[data-testid=stMain]").inner_text()
         assert re.search(r"9,876,543\s*件", body)
+
+
+def visible_in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        bool(box)
+        and box["y"] >= 0
+        and box["y"] + min(box["height"], 40) <= size["height"]
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= size["width"] + 1
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (820, 1180)])
+def test_council_screens_on_projector_and_tablet(app, tmp_path, width, height):
+    url, _, _ = app
+    with chromium_page(width, height) as page:
+        page.goto(f"{url}/council")
+        wait_for_app(page)
+        total = int(re.search(r"\d+ / (\d+)", page.locator("[data-testid=stMain]").inner_text())[1])
+        assert total >= 4  # a title screen and at least one screen per policy
+        for n in range(1, total + 1):
+            page.wait_for_function(f"() => document.body.innerText.includes('{n} / {total}')")
+            title = page.locator("h1").first
+            assert visible_in_viewport(page, title), f"title of screen {n}"
+            chart = page.locator("[data-testid=stPlotlyChart] .main-svg").first
+            chart.wait_for()
+            assert visible_in_viewport(page, chart), f"chart of screen {n}"
+            assert page.locator("[data-testid=stSidebar]").is_hidden()
+            page.screenshot(path=str(tmp_path / f"council-{width}-{n:02d}.png"))
+            if n < total:
+                page.get_by_role("button", name="次へ ▶").click()

@@ -189,3 +189,48 @@ def test_missing_database_explains_what_to_do(tmp_path, monkeypatch):
         assert not (tmp_path / "none.duckdb").exists()  # looking did not create it
     finally:
         load_settings.cache_clear()
+
+
+# -------------------------------------------------------------------- 庁議モード
+
+
+def test_council_title_screen_then_next_and_previous(app_env):
+    at = open_page("views/council.py")
+    assert at.title[0].value == "概況"
+    assert {m.label for m in at.metric} >= {"評価指標", "目標達成の割合", "◎ A 達成"}
+    next(b for b in at.button if b.key == "council_next").click().run()
+    assert at.title[0].value.startswith("基本方針1")
+    assert at.query_params["screen"] in ("2", ["2"])  # the screen is in the URL
+    next(b for b in at.button if b.key == "council_prev").click().run()
+    assert at.title[0].value == "概況"
+    next(b for b in at.button if b.key == "council_prev").click().run()  # wraps to the last
+    assert at.title[0].value.startswith("基本方針3")
+
+
+def test_council_follows_filters(app_env):
+    at = open_page("views/council.py", policy=[3])
+    titles = []
+    for _ in range(4):
+        titles.append(at.title[0].value)
+        next(b for b in at.button if b.key == "council_next").click().run()
+    # policy 3's four KPIs take two screens of three; then it wraps to the title screen
+    assert [t[:10] for t in titles] == ["概況", "基本方針3（1/2）", "基本方針3（2/2）", "概況"]
+
+
+def test_council_screens_split_long_policies(app_env):
+    from kpi.dashboard import Filters, council_screens, select
+
+    data = service.plan_data(app_env, "hadano-r3-r7")
+    screens = council_screens(data, select(data, Filters()), per_screen=3)
+    assert screens[0].policy_no is None
+    by_policy = {}
+    for s in screens[1:]:
+        by_policy.setdefault(s.policy_no, []).extend(s.kpi_ids)
+        assert len(s.kpi_ids) <= 3
+    assert {p: len(ids) for p, ids in by_policy.items()} == {1: 15, 2: 18, 3: 4}
+
+
+def test_reports_page_offers_the_files(app_env):
+    at = open_page("views/reports.py", policy=[2])
+    text = texts(at)
+    assert "基本方針: 2" in text and "事業" in text

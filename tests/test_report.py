@@ -300,10 +300,9 @@ def test_grade_and_department_filters(seed_db: Settings):
     assert flat(INCIDENTS) in text and flat(TELEWORK) not in text
     assert "評価:×D未達成" in text
 
-    data = service.plan_data(seed_db, plan_id_of(seed_db))
-    words = report.filters_in_words(data, Filters(policies=(2,), departments=("人事課",)))
+    words = Filters(policies=(2,), departments=("人事課",)).describe()
     assert words == "基本方針: 2、部署: 人事課"
-    assert report.filters_in_words(data, Filters(fiscal_year=2025)) == "絞り込みなし"
+    assert Filters(fiscal_year=2025).describe() == "絞り込みなし"
 
 
 def test_empty_selection_still_gives_a_report(seed_db: Settings):

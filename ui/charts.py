@@ -13,16 +13,30 @@ from ui import context
 
 @st.cache_resource(max_entries=4096, show_spinner=False)
 def _kpi_figure(
-    db: str, version: tuple, plan_id: str, today: str, kpi_id: str, compact: bool
+    db: str,
+    version: tuple,
+    plan_id: str,
+    today: str,
+    kpi_id: str,
+    compact: bool,
+    height: int | None,
 ) -> go.Figure:
     data = context.plan_data(plan_id)
-    return charts.kpi_figure(kpi_history(data, kpi_id), compact=compact)
+    return charts.kpi_figure(kpi_history(data, kpi_id), compact=compact, height=height)
 
 
-def kpi_figure(plan_id: str, kpi_id: str, *, compact: bool = False) -> go.Figure:
+def kpi_figure(
+    plan_id: str, kpi_id: str, *, compact: bool = False, height: int | None = None
+) -> go.Figure:
     s = context.settings()
     return _kpi_figure(
-        str(s.db_path), context.version(), plan_id, s.today().isoformat(), kpi_id, compact
+        str(s.db_path),
+        context.version(),
+        plan_id,
+        s.today().isoformat(),
+        kpi_id,
+        compact,
+        height,
     )
 
 

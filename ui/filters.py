@@ -109,17 +109,3 @@ def sidebar(data: PlanData) -> Filters:
         sb.button("絞り込みを解除", on_click=clear_filters, icon=":material/filter_alt_off:")
     sb.caption("絞り込みはページを移っても保たれ、URL をコピーすると同じ表示を共有できます。")
     return filters
-
-
-def describe(data: PlanData, f: Filters) -> str:
-    """The filters in words, for captions and reports."""
-    parts = []
-    if f.policies:
-        parts.append("基本方針 " + "・".join(str(p) for p in f.policies))
-    if f.measures:
-        parts.append("事業推進計画 " + "・".join(f.measures))
-    if f.departments:
-        parts.append("部署 " + "・".join(f.departments))
-    if f.grades:
-        parts.append("評価 " + "・".join(f.grades))
-    return "、".join(parts) if parts else "絞り込みなし"

@@ -19,5 +19,7 @@ PAGES: list[PageSpec] = [
     PageSpec("views/projects.py", "事業一覧", ":material/list_alt:"),
     PageSpec("views/departments.py", "部署別", ":material/groups:"),
     PageSpec("views/plan_tree.py", "計画体系", ":material/account_tree:"),
+    PageSpec("views/council.py", "庁議モード", ":material/co_present:"),
+    PageSpec("views/reports.py", "報告書・データ出力", ":material/picture_as_pdf:"),
     PageSpec("views/upload.py", "実績の取込", ":material/upload_file:"),
 ]

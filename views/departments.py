@@ -8,14 +8,14 @@ from kpi.dashboard import by_department, kpis_of_project
 from kpi.fiscal import fy_label
 from kpi.status import badge_text
 from ui import charts as ui_charts
-from ui import context, downloads, filters
+from ui import context, downloads
 from ui.format import format_value
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
 
 st.title("部署別")
-st.caption(f"{filters.describe(data, ctx.filters)}　｜　評価は {fy_label(sel.fiscal_year)}")
+st.caption(f"{ctx.filters.describe()}　｜　評価は {fy_label(sel.fiscal_year)}")
 role_choice = st.segmented_control(
     "集計する役割",
     ["主管・関係", "主管のみ"],

@@ -6,7 +6,7 @@ from kpi import charts
 from kpi.dashboard import by_policy, headline, status_table
 from kpi.fiscal import fy_label
 from kpi.status import GRADED, STYLES, badge_text
-from ui import badges, context, downloads, filters
+from ui import badges, context, downloads
 from ui import charts as ui_charts
 from ui.format import md
 
@@ -15,7 +15,7 @@ data, sel = ctx.data, ctx.selection
 summary = headline(sel)
 
 st.title(f"概況　{fy_label(sel.fiscal_year)}")
-st.caption(f"{md(data.plan['name'])}　｜　{filters.describe(data, ctx.filters)}")
+st.caption(f"{md(data.plan['name'])}　｜　{ctx.filters.describe()}")
 
 counts = summary["counts"]
 share = summary["share_met"]

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi import service
-from ui import context, filters
+from ui import context
 from ui.format import md
 
 ctx = context.current()
@@ -12,9 +12,7 @@ outline = outline[outline["project_id"].isin(ctx.selection.project_ids)]
 
 st.title("計画体系")
 if ctx.filters.active:
-    st.info(
-        f"絞り込み中（{filters.describe(ctx.data, ctx.filters)}）: 条件に合う事業だけを表示しています。"
-    )
+    st.info(f"絞り込み中（{ctx.filters.describe()}）: 条件に合う事業だけを表示しています。")
 st.caption(
     "基本方針 ＞ 事業推進計画 ＞ 個別事業。（ ）内は評価指標の数。【再掲】は他の事業推進計画から再掲された事業です。"
 )

@@ -6,7 +6,7 @@ import streamlit as st
 from kpi.dashboard import departments_of, kpis_of_project
 from kpi.fiscal import era_name, fy_label
 from kpi.status import badge_text
-from ui import context, downloads, filters
+from ui import context, downloads
 from ui.format import md
 
 ctx = context.current()
@@ -16,8 +16,7 @@ projects = data.projects.set_index("project_id").loc[sel.project_ids].reset_inde
 
 st.title("事業一覧")
 st.caption(
-    f"{len(projects)} 事業　｜　{filters.describe(data, ctx.filters)}　｜　"
-    f"評価は {fy_label(sel.fiscal_year)}"
+    f"{len(projects)} 事業　｜　{ctx.filters.describe()}　｜　評価は {fy_label(sel.fiscal_year)}"
 )
 
 

@@ -1,0 +1,84 @@
+"""庁議モード: a presentation for the executive council — large type, one screen per policy."""
+
+import streamlit as st
+
+from kpi import charts
+from kpi.dashboard import by_policy, council_screens, headline
+from kpi.fiscal import fy_label
+from kpi.status import GRADED, badge_text
+from ui import charts as ui_charts
+from ui import context
+from ui.format import md
+
+ctx = context.current()
+data, sel = ctx.data, ctx.selection
+screens = council_screens(data, sel, per_screen=3)  # three charts fill a 1366x768 projector
+
+# Projector styling: no sidebar, larger type. Static CSS of our own, no data in it.
+st.html("""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
+[data-testid="stMainBlockContainer"] {padding-top: 1.5rem; max-width: 100%;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {font-size: 3.2rem !important;}
+h1 {font-size: 2.2rem !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.3rem;}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p {font-size: 1.25rem;}
+</style>""")
+
+# The screen number lives in the URL (?screen=2) so a link opens the same screen.
+wanted = st.query_params.get("screen", "1")
+index = int(wanted) - 1 if wanted.isdigit() and 1 <= int(wanted) <= len(screens) else 0
+st.session_state.setdefault("council_screen", index)
+if st.session_state["council_screen"] >= len(screens):
+    st.session_state["council_screen"] = 0
+
+
+def go(step: int) -> None:
+    st.session_state["council_screen"] = (st.session_state["council_screen"] + step) % len(screens)
+
+
+current = st.session_state["council_screen"]
+st.query_params["screen"] = str(current + 1)
+screen = screens[current]
+
+nav = st.columns([1, 1, 1], vertical_alignment="center")
+nav[0].button("◀ 前へ", on_click=go, args=(-1,), key="council_prev", width="stretch")
+nav[1].button("次へ ▶", on_click=go, args=(1,), key="council_next", width="stretch")
+nav[2].page_link("views/overview.py", label="ダッシュボードへ戻る", icon=":material/close:")
+st.caption(
+    f"{current + 1} / {len(screens)}　｜　{md(data.plan['name'])}　{fy_label(sel.fiscal_year)}"
+    f"　｜　{ctx.filters.describe()}"
+)
+
+st.title(screen.title, anchor=False)
+if screen.policy_no is None:
+    summary = headline(sel)
+    counts = summary["counts"]
+    share = summary["share_met"]
+    top = st.columns(4)
+    top[0].metric("評価指標", f"{summary['kpis']}")
+    top[1].metric("評価済", f"{summary['graded']}")
+    top[2].metric("目標達成の割合", "―" if share is None else f"{share:.0f}%")
+    top[3].metric("未報告", f"{counts['未報告']}")
+    row = st.columns(4)
+    for col, g in zip(row, GRADED, strict=True):
+        col.metric(badge_text(g), f"{counts[g]}")
+    table = by_policy(data, sel)
+    if not table.empty:
+        table["基本方針"] = "基本方針" + table["policy_no"].astype(str)
+        fig = charts.grade_bars(table, "基本方針", height=300)
+        fig.update_layout(font=dict(size=18))
+        ui_charts.show(fig, key="council-bars", alt="基本方針ごとの評価の内訳")
+else:
+    year = sel.year_status.set_index("kpi_id")
+    ids = list(screen.kpi_ids)
+    per_row = 3
+    for start in range(0, len(ids), per_row):
+        cols = st.columns(per_row, border=True)
+        for col, kpi_id in zip(cols, ids[start : start + per_row], strict=False):
+            with col:
+                st.markdown(f"#### {md(kpi_id)}　{md(year.loc[kpi_id, 'kpi_name'])}")
+                st.markdown(f"**{badge_text(year.loc[kpi_id, 'grade'])}**")
+                fig = ui_charts.kpi_figure(ctx.plan_id, kpi_id, compact=True, height=340)
+                ui_charts.show(
+                    fig, key=f"council-{kpi_id}", alt=f"{year.loc[kpi_id, 'kpi_name']}の目標と実績"
+                )
