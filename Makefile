@@ -18,14 +18,15 @@ $(STAMP): requirements.txt
 
 setup: $(STAMP)
 
-# Built when absent, updated when the plan workbook changes (loading the same plan again writes nothing).
-$(DB): data/plan.xlsx | $(STAMP)
-	$(BIN)/python -m etl build --plan data/plan.xlsx --db $(DB)
-	@touch $(DB)
+# Created once with the fictional sample actuals (rolling the sample back later sticks).
+$(DB): | $(STAMP)
+	$(BIN)/python -m etl build --plan data/plan.xlsx --sample --db $(DB)
 
 db: $(DB)
 
+# `build` again on every start: it picks up an edited plan.xlsx and writes nothing otherwise.
 run: $(STAMP) $(DB)
+	$(BIN)/python -m etl build --plan data/plan.xlsx --db $(DB)
 	$(BIN)/python -m ui.launch --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(STAMP)
