@@ -257,3 +257,16 @@ def council_screens(data: PlanData, sel: Selection, per_screen: int = 6) -> list
                 )
             )
     return screens
+
+
+def outline(data: PlanData, sel: Selection) -> pd.DataFrame:
+    """The plan tree of the selected projects: one row per project entry, with its KPI count
+    (a relisted project counts the KPIs it prints) and lead departments."""
+    projects = data.projects[data.projects["project_id"].isin(sel.project_ids)]
+    counts = data.listings.groupby("project_id").size()
+    d = data.departments
+    lead = d[d["role"] == "lead"].groupby("project_id")["department"].agg("、".join)
+    return projects.assign(
+        kpi_count=projects["project_id"].map(counts).fillna(0).astype(int),
+        lead_departments=projects["project_id"].map(lead).fillna(""),
+    )

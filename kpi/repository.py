@@ -202,40 +202,6 @@ def plan_info(con: duckdb.DuckDBPyConnection, plan_id: str) -> dict:
     return df.iloc[0].to_dict()
 
 
-def plan_outline(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
-    """One row per project entry with its measure, policy and KPI count (relisted shown too)."""
-    return con.execute(
-        """
-        SELECT pol.policy_no, pol.name AS policy_name,
-               m.measure_id, m.name AS measure_name,
-               p.project_id, p.name AS project_name, p.relisted_from,
-               (SELECT count(*) FROM project_kpis pk
-                 WHERE pk.plan_id = p.plan_id AND pk.project_id = p.project_id) AS kpi_count,
-               (SELECT string_agg(department, '、' ORDER BY seq) FROM project_departments d
-                 WHERE d.plan_id = p.plan_id AND d.project_id = p.project_id
-                   AND d.role = 'lead') AS lead_departments,
-               (SELECT string_agg(department, '、' ORDER BY seq) FROM project_departments d
-                 WHERE d.plan_id = p.plan_id AND d.project_id = p.project_id
-                   AND d.role = 'related') AS related_departments
-        FROM projects p
-        JOIN measures m ON m.plan_id = p.plan_id AND m.measure_id = p.measure_id
-        JOIN policies pol ON pol.plan_id = m.plan_id AND pol.policy_no = m.policy_no
-        WHERE p.plan_id = ?
-        ORDER BY pol.policy_no, m.seq, p.seq
-        """,
-        [plan_id],
-    ).df()
-
-
-def kpi_ids(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
-    """KPIs of a plan with what validating an actuals file needs."""
-    return con.execute(
-        "SELECT kpi_id, project_id, name, unit, direction, cumulative FROM kpis "
-        "WHERE plan_id = ? ORDER BY seq",
-        [plan_id],
-    ).df()
-
-
 # ---------------------------------------------------------------- uploads and actuals
 
 
@@ -295,17 +261,6 @@ def upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict:
     if df.empty:
         raise NotFound(f"取込番号 {upload_id} はありません。")
     return df.iloc[0].to_dict()
-
-
-def active_upload_with_sha(
-    con: duckdb.DuckDBPyConnection, sha256: str, kind: str, plan_id: str | None
-) -> int | None:
-    row = con.execute(
-        "SELECT max(upload_id) FROM uploads WHERE sha256 = ? AND kind = ? AND status = 'active' "
-        "AND plan_id IS NOT DISTINCT FROM ?",
-        [sha256, kind, plan_id],
-    ).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
 
 
 def set_upload_status(

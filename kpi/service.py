@@ -33,11 +33,6 @@ def plans(settings: Settings) -> pd.DataFrame:
         return repository.list_plans(con)
 
 
-def outline(settings: Settings, plan_id: str) -> pd.DataFrame:
-    with repository.open_db(settings.db_path, retries=5) as con:
-        return repository.plan_outline(con, plan_id)
-
-
 def plan_data(settings: Settings, plan_id: str) -> PlanData:
     """Everything the pages need about one plan, read in one short connection."""
     with repository.open_db(settings.db_path, retries=5) as con:

@@ -13,6 +13,7 @@ from etl.actuals_loader import commit_actuals, preview_actuals
 from etl.template import HEADER_ROW, HEADERS, build_template
 from etl.xlsx import read_sheets
 from kpi import repository
+from kpi.config import Grading
 from kpi.errors import KpiError, NotFound
 
 PLAN_ID = "hadano-r3-r7"
@@ -41,7 +42,8 @@ def test_one_row_per_kpi_stored_once_year_prefilled(plan_con, template):
     assert [c.value for c in ws[HEADER_ROW]] == HEADERS
     assert "令和7年度" in ws["A1"].value and "2026-04-01" in ws["A2"].value
     ids = [ws.cell(r, col("指標ID")).value for r in data_rows(ws)]
-    expected = list(repository.kpi_ids(plan_con, PLAN_ID)["kpi_id"])
+    status = repository.status(plan_con, PLAN_ID, dt.date(2026, 11, 25), Grading())
+    expected = list(dict.fromkeys(status["kpi_id"]))  # printed order
     assert ids == expected and len(ids) == 35  # 3-2-1 shows 2-4-3's KPIs: not repeated
     assert {ws.cell(r, col("年度")).value for r in data_rows(ws)} == {"令和7年度"}
     by_id = {ws.cell(r, 1).value: r for r in data_rows(ws)}

@@ -7,6 +7,9 @@ the current plan (after a plan change or in an old link) are dropped before rend
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -44,6 +47,14 @@ def plan_selector(plans: pd.DataFrame, label) -> str:
     )
 
 
+def _multi(label: str, key: str, options: list, fmt: Callable[[Any], str]) -> list:
+    """A sidebar multiselect bound to the URL under `key`; stale values are dropped first."""
+    _clean(key, options)
+    return st.sidebar.multiselect(
+        label, options, key=key, bind="query-params", format_func=fmt, placeholder="すべて"
+    )
+
+
 def sidebar(data: PlanData) -> Filters:
     sb = st.sidebar
     years = data.years
@@ -60,50 +71,20 @@ def sidebar(data: PlanData) -> Filters:
     )
     sb.markdown("**絞り込み**")
     projects = data.projects
-    policies = list(dict.fromkeys(projects["policy_no"].astype(int)))
     policy_names = dict(
         zip(projects["policy_no"].astype(int), projects["policy_name"], strict=False)
     )
-    _clean("policy", policies)
-    policy = sb.multiselect(
-        "基本方針",
-        policies,
-        key="policy",
-        bind="query-params",
-        format_func=lambda n: f"{n} {policy_names[n]}",
-        placeholder="すべて",
-    )
+    policy = _multi("基本方針", "policy", list(policy_names), lambda n: f"{n} {policy_names[n]}")
     in_policy = projects[projects["policy_no"].isin(policy)] if policy else projects
-    measures = list(dict.fromkeys(in_policy["measure_id"]))
     measure_names = dict(zip(projects["measure_id"], projects["measure_name"], strict=False))
-    _clean("measure", measures)
-    measure = sb.multiselect(
+    measure = _multi(
         "事業推進計画",
-        measures,
-        key="measure",
-        bind="query-params",
-        format_func=lambda m: f"{m} {measure_names[m]}",
-        placeholder="すべて",
+        "measure",
+        list(dict.fromkeys(in_policy["measure_id"])),
+        lambda m: f"{m} {measure_names[m]}",
     )
-    departments = data.department_options()
-    _clean("dept", departments)
-    dept = sb.multiselect(
-        "部署（主管・関係）",
-        departments,
-        key="dept",
-        bind="query-params",
-        placeholder="すべて",
-    )
-    grades = list(ALL_GRADES)
-    _clean("grade", grades)
-    grade = sb.multiselect(
-        "評価（選択した年度）",
-        grades,
-        key="grade",
-        bind="query-params",
-        format_func=badge_text,
-        placeholder="すべて",
-    )
+    dept = _multi("部署（主管・関係）", "dept", data.department_options(), str)
+    grade = _multi("評価（選択した年度）", "grade", list(ALL_GRADES), badge_text)
     filters = Filters(tuple(policy), tuple(measure), tuple(dept), tuple(grade), fy)
     if filters.active:
         sb.button("絞り込みを解除", on_click=clear_filters, icon=":material/filter_alt_off:")

@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from kpi import service
+from kpi.dashboard import outline
 from ui import context
 from ui.format import md
 
 ctx = context.current()
-outline = service.outline(ctx.settings, ctx.plan_id)
-outline = outline[outline["project_id"].isin(ctx.selection.project_ids)]
+tree = outline(ctx.data, ctx.selection)
 
 st.title("計画体系")
 if ctx.filters.active:
@@ -16,9 +15,7 @@ if ctx.filters.active:
 st.caption(
     "基本方針 ＞ 事業推進計画 ＞ 個別事業。（ ）内は評価指標の数。【再掲】は他の事業推進計画から再掲された事業です。"
 )
-for (policy_no, policy_name), by_policy in outline.groupby(
-    ["policy_no", "policy_name"], sort=False
-):
+for (policy_no, policy_name), by_policy in tree.groupby(["policy_no", "policy_name"], sort=False):
     st.header(f"基本方針{policy_no}　{policy_name}", anchor=False)
     for (measure_id, measure_name), by_measure in by_policy.groupby(
         ["measure_id", "measure_name"], sort=False

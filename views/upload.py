@@ -41,6 +41,17 @@ def preview_table(preview) -> pd.DataFrame:
     )
 
 
+def attempt(action, *, key: str):
+    """Run an upload step; a rejected file shows the problem table, other refusals a message."""
+    try:
+        return action()
+    except InputRejected as e:
+        problems.show(e.problems, key=key)
+    except KpiError as e:
+        st.error(str(e))
+    return None
+
+
 def upload_section(user: str) -> None:
     upload = st.file_uploader(
         "実績ファイル（.xlsx）",
@@ -51,13 +62,10 @@ def upload_section(user: str) -> None:
     if upload is None:
         return
     payload = upload.getvalue()
-    try:
-        preview = operations.preview(settings, payload, upload.name, ctx.plan_id)
-    except InputRejected as e:
-        problems.show(e.problems, key="upload")
-        return
-    except KpiError as e:
-        st.error(str(e))
+    preview = attempt(
+        lambda: operations.preview(settings, payload, upload.name, ctx.plan_id), key="upload"
+    )
+    if preview is None:
         return
     counts = preview.counts
     st.subheader("取り込む前の確認", anchor=False)
@@ -84,13 +92,11 @@ def upload_section(user: str) -> None:
         key="commit",
     ):
         return
-    try:
-        result = operations.commit(settings, payload, upload.name, by=user, plan_id=ctx.plan_id)
-    except InputRejected as e:
-        problems.show(e.problems, key="commit")
-        return
-    except KpiError as e:
-        st.error(str(e))
+    result = attempt(
+        lambda: operations.commit(settings, payload, upload.name, by=user, plan_id=ctx.plan_id),
+        key="commit",
+    )
+    if result is None:
         return
     if result.written:
         st.success(
