@@ -153,3 +153,32 @@ def test_template_download_is_offered(db):
 def _snapshot(path):
     with repository.open_db(path) as con:
         return repository.snapshot(con)
+
+
+def test_oidc_mode_offers_the_identity_provider_login(db, monkeypatch):
+    monkeypatch.delenv("KPI_UPLOAD_PASSWORD_HASH")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "id",
+        "client_secret": "s",
+        "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+    }
+    at.secrets["kpi_auth"] = {"allowed_emails": ["joho@city.example.lg.jp"]}
+    at.run()
+    at.switch_page("views/upload.py")
+    at.run()
+    assert not at.exception
+    assert any(b.label == "ログイン" for b in at.button)
+    assert not at.file_uploader  # not signed in: nothing to upload with
+    assert not any(t.key == "login_password" for t in at.text_input)  # no password form
+
+
+def test_uploaded_text_is_shown_as_text_never_markup():
+    from ui.format import md
+
+    hostile = "<script>alert(1)</script> **太字** [リンク](http://example.com)"
+    escaped = md(hostile)
+    assert "<script>" not in escaped and "\\<script\\>" in escaped
+    assert "\\*\\*太字\\*\\*" in escaped and "\\[リンク\\]\\(http" in escaped

@@ -58,11 +58,16 @@ def _oidc_allowed(email: str) -> bool:
     return email in emails or email.rsplit("@", 1)[-1] in domains
 
 
+def _logged_in() -> bool:
+    # st.user has no is_logged_in until an identity provider session exists (e.g. in AppTest)
+    return bool(getattr(st.user, "is_logged_in", False))
+
+
 def uploader() -> str | None:
     """The signed-in uploader's name, or None. Renders nothing."""
     m = mode()
     if m == "oidc":
-        if not st.user.is_logged_in:
+        if not _logged_in():
             return None
         email = str(st.user.get("email", ""))
         return str(st.user.get("name") or email) if _oidc_allowed(email) else None
@@ -81,7 +86,7 @@ def login_panel() -> None:
         )
         return
     if m == "oidc":
-        if not st.user.is_logged_in:
+        if not _logged_in():
             st.info("取込と取消は情報システム課の担当者だけが行えます。ログインしてください。")
             st.button("ログイン", on_click=st.login, icon=":material/login:")
             return

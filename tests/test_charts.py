@@ -1,0 +1,92 @@
+"""Chart builders: the data and layout of the figures (DataFrame in, plotly Figure out)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kpi.charts import format_value, grade_bars, kpi_figure, short_year
+from kpi.status import STYLES
+
+
+def history(**overrides) -> pd.DataFrame:
+    base = {
+        "fiscal_year": [2021, 2022, 2023, 2024, 2025],
+        "unit": ["件"] * 5,
+        "grade": ["A", "B", "D", "未報告", "対象年度前"],
+        "actual_value": [5.0, 4.0, 1.0, None, None],
+        "target_value": [5.0, 5.0, 5.0, 5.0, 5.0],
+        "comparator": [">="] * 5,
+        "target_text": ["５件以上"] * 5,
+    }
+    base.update(overrides)
+    return pd.DataFrame(base)
+
+
+def test_actual_bars_are_coloured_and_labelled_by_grade():
+    fig = kpi_figure(history())
+    bars = fig.data[0]
+    assert bars.type == "bar" and list(bars.y) == [5.0, 4.0, 1.0, None, None]
+    assert list(bars.marker.color[:3]) == [STYLES[g].colour for g in ("A", "B", "D")]
+    # the grade is written on the bar: symbol and letter, not colour alone
+    assert "◎A" in bars.text[0] and "×D" in bars.text[2] and bars.text[3] == ""
+    assert bars.marker.pattern.shape[2] == "."  # D is also hatched for greyscale print
+    assert list(bars.x) == [short_year(y) for y in range(2021, 2026)]
+
+
+def test_target_line_shows_the_comparator():
+    fig = kpi_figure(history(comparator=["<="] * 5, target_text=["５件以下"] * 5))
+    target = fig.data[1]
+    assert target.mode == "lines+markers" and list(target.y) == [5.0] * 5
+    assert set(target.marker.symbol) == {"triangle-down"}
+    assert target.name == "目標（以下）"
+
+
+def test_text_targets_are_written_not_drawn():
+    h = history(
+        target_value=[None, None, 5.0, 5.0, 5.0],
+        target_text=["検討を踏まえ設定", "検討を踏まえ設定", "5", "5", "5"],
+        comparator=[None, None, ">=", ">=", ">="],
+    )
+    fig = kpi_figure(h)
+    assert len(fig.data[1].y) == 3  # only numeric targets are plotted
+    notes = [a.hovertext for a in fig.layout.annotations]
+    assert notes == ["検討を踏まえ設定", "検討を踏まえ設定"]
+
+
+def test_percent_axis_reaches_100_and_compact_mode():
+    h = history(
+        unit=["%"] * 5, actual_value=[20.0, 30.0, None, None, None], target_value=[25.0] * 5
+    )
+    fig = kpi_figure(h, compact=True)
+    assert fig.layout.yaxis.range[1] >= 100 and fig.layout.yaxis.ticksuffix == "%"
+    assert fig.layout.showlegend is False and fig.layout.height == 220
+    assert kpi_figure(h).layout.showlegend is True
+
+
+def test_grade_bars_stack_each_grade_with_symbol_and_count():
+    table = pd.DataFrame(
+        {
+            "label": ["基本方針1", "基本方針2"],
+            "A": [3, 1],
+            "B": [0, 2],
+            "C": [1, 0],
+            "D": [0, 1],
+            "未報告": [2, 0],
+            "評価対象外": [0, 0],
+            "目標なし": [0, 0],
+            "対象年度前": [0, 0],
+        }
+    )
+    fig = grade_bars(table, "label")
+    names = [t.name for t in fig.data]
+    assert names == ["◎ A", "○ B", "△ C", "× D", "－ 未報告"]  # empty grades are left out
+    a = fig.data[0]
+    assert list(a.x) == [3, 1] and list(a.text) == ["◎3", "◎1"]
+    assert fig.layout.barmode == "stack" and fig.layout.yaxis.autorange == "reversed"
+
+
+def test_format_value():
+    assert format_value(7800000.0, "件") == "7,800,000 件"
+    assert format_value(70.8, "%") == "70.8%"
+    assert format_value(None, "件") == "―"
+    assert format_value(float("nan")) == "―"
