@@ -216,4 +216,7 @@ def build_template(
             "未集計は空欄のまま（または「－」）。入力方法は「説明」シートを参照。"
         ),
         explanation=explanation_lines(subject),
+        # The plan travels with the file: it still loads into the right plan after the next
+        # plan period has been added to the database.
+        with_plan_id=plan_id,
     )

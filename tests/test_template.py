@@ -10,10 +10,11 @@ import openpyxl
 import pytest
 
 from etl.actuals_loader import commit_actuals, preview_actuals
+from etl.plan_loader import load_plan
 from etl.template import HEADER_ROW, HEADERS, build_template
 from etl.xlsx import read_sheets
 from kpi import repository
-from kpi.config import Grading
+from kpi.config import ROOT, Grading
 from kpi.errors import KpiError, NotFound
 
 PLAN_ID = "hadano-r3-r7"
@@ -39,7 +40,7 @@ def data_rows(ws):
 
 def test_one_row_per_kpi_stored_once_year_prefilled(plan_con, template):
     ws = sheet(template)
-    assert [c.value for c in ws[HEADER_ROW]] == HEADERS
+    assert [c.value for c in ws[HEADER_ROW]] == [*HEADERS, "計画ID"]  # the plan travels along
     assert "令和7年度" in ws["A1"].value and "2026-04-01" in ws["A2"].value
     ids = [ws.cell(r, col("指標ID")).value for r in data_rows(ws)]
     status = repository.status(plan_con, PLAN_ID, dt.date(2026, 11, 25), Grading())
@@ -127,3 +128,30 @@ def test_year_outside_the_plan_and_unknown_plan(plan_con):
         build_template(plan_con, PLAN_ID, 2030)
     with pytest.raises(NotFound):
         build_template(plan_con, "nowhere", 2025)
+
+
+def test_a_template_keeps_its_plan_when_a_newer_plan_exists(plan_con, seed_db, template):
+    import copy
+
+    from etl.actuals_loader import resolve_plan_id
+    from etl.plan_source import build_workbook, load_source
+
+    source = copy.deepcopy(load_source(ROOT / "data" / "source" / "plan.toml"))
+    source["plan"].update(plan_id="next-plan", start_fy=2026, end_fy=2030)
+    for p in source["projects"]:
+        for k in p.get("kpis", []):
+            if "targets" in k:
+                k["targets"] = {str(int(y) + 5): t for y, t in k["targets"].items()}
+        for a in p.get("activities", []):
+            if "years" in a:
+                a["years"] = {str(int(y) + 5): t for y, t in a["years"].items()}
+    load_plan(plan_con, build_workbook(source), "next.xlsx", by="t", settings=seed_db)
+    assert resolve_plan_id(plan_con) == "next-plan"  # the newest plan is the default
+
+    wb = openpyxl.load_workbook(io.BytesIO(template))
+    ws = wb["実績"]
+    ws.cell(FIRST, col("実績値"), value=3)
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = commit_actuals(plan_con, buf.getvalue(), "t.xlsx", by="t", settings=seed_db)
+    assert result.preview.plan_ids == [PLAN_ID]  # the 計画ID column kept it in its plan
