@@ -69,3 +69,13 @@ def test_no_legacy_pages_folder():
     """Streamlit runs files of a pages/ folder beside app.py in its legacy multipage mode,
     without app.py's navigation, sidebar and URL-bound filters: our pages live in views/."""
     assert not (ROOT / "pages").exists()
+
+
+def test_streamlit_settings_protect_users():
+    import tomllib
+
+    conf = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert conf["client"]["showErrorDetails"] == "none"  # no tracebacks for users
+    assert conf["client"]["disableDataExport"] is True  # unsafe toolbar CSV export off
+    assert conf["server"].get("enableXsrfProtection", True) is True
+    assert conf["browser"]["gatherUsageStats"] is False  # no network here
