@@ -16,11 +16,11 @@ st.set_page_config(
 navigation = st.navigation(
     [st.Page(p.path, title=p.title, icon=p.icon, default=p.default) for p in PAGES]
 )
-plans = context.plans()
-if plans is None or plans.empty:
+plans = context.plan_choices()
+if plans is None or not plans.ids:
     st.session_state.pop("_page_context", None)
 else:
-    plan_id = filters.plan_selector(plans, context.plan_label)
+    plan_id = filters.plan_selector(plans)
     data = context.plan_data(plan_id)
     chosen = filters.sidebar(data)
     ctx = context.PageContext(context.settings(), plan_id, data, chosen, None)  # type: ignore[arg-type]

@@ -109,9 +109,15 @@ def _read(
     settings: Settings,
 ) -> ActualsRead:
     default_plan = resolve_plan_id(con, plan_id)
-    # Every plan: a 計画ID column may name any of them.
-    catalog = load_catalog(con, None)
-    read = read_actuals(data, filename, catalog, plan_id=default_plan, limits=settings.limits)
+    # The plans the file names (its 計画ID column, else the default plan), read after the
+    # sheet: a city's 40 rows in a national database need one plan's KPIs, not 1,741.
+    read = read_actuals(
+        data,
+        filename,
+        lambda plan_ids: load_catalog(con, plan_ids),
+        plan_id=default_plan,
+        limits=settings.limits,
+    )
     if not read.ok:
         raise InputRejected(read.problems)
     return read
@@ -143,7 +149,9 @@ def _preview(
     """The diff of the file's rows (of the plans in `only`, when given) against the current values."""
     plans = read.plan_ids
     compared = plans if only is None else only
-    rows = read.rows[read.rows["plan_id"].isin(compared)]
+    rows = read.rows
+    if not set(plans) <= set(compared):
+        rows = rows[rows["plan_id"].isin(compared)]
     current = repository.current_actuals_of(con, compared)
     already = repository.active_uploads_with_sha(con, sha, kind)
     return Preview(
@@ -188,7 +196,8 @@ def commit_actuals(
     """Validate and load in one transaction: one upload row per plan the file covers.
 
     The same bytes already active for a plan are not loaded again. `progress(done, total)` is
-    called inside the transaction after each write (a progress bar for a national file).
+    called inside the transaction after each write: the upload rows (done = the number of
+    plans), then the values (done == total).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}: {kind!r}")
@@ -204,26 +213,33 @@ def commit_actuals(
         todo = [p for p in read.plan_ids if p not in already]
         preview = _preview(con, read, filename, sha, kind, only=todo)
         total = len(todo) + 1
-        upload_of: dict[str, int] = {}
         counts = preview.rows.groupby(["plan_id", "status"]).size().to_dict()
-        for done, pid in enumerate(todo, start=1):
-            n = {status: int(counts.get((pid, status), 0)) for status in (NEW, CHANGED, UNCHANGED)}
-            upload_of[pid] = repository.insert_upload(
-                con,
-                kind=kind,
-                plan_id=pid,
-                filename=filename,
-                sha256=sha,
-                uploaded_at=now,
-                uploaded_by=by,
-                rows_new=n[NEW],
-                rows_changed=n[CHANGED],
-                rows_unchanged=n[UNCHANGED],
-                rows_skipped=preview.skipped_by_plan.get(pid, 0),
-            )
-            expected[upload_of[pid]] = sum(n.values())
-            if progress:
-                progress(done, total)
+        n = {
+            status: [int(counts.get((pid, status), 0)) for pid in todo]
+            for status in (NEW, CHANGED, UNCHANGED)
+        }
+        # One statement for every plan's upload row (a national file covers 1,741 plans).
+        upload_of = repository.insert_uploads(
+            con,
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "plan_id": pd.Series(todo, dtype=object),
+                    "filename": filename,
+                    "sha256": sha,
+                    "uploaded_at": now,
+                    "uploaded_by": by,
+                    "rows_new": n[NEW],
+                    "rows_changed": n[CHANGED],
+                    "rows_unchanged": n[UNCHANGED],
+                    "rows_skipped": [preview.skipped_by_plan.get(pid, 0) for pid in todo],
+                }
+            ),
+        )
+        for i, pid in enumerate(todo):
+            expected[upload_of[pid]] = n[NEW][i] + n[CHANGED][i] + n[UNCHANGED][i]
+        if progress and todo:
+            progress(len(todo), total)
         if todo:
             frame = preview.rows.assign(
                 upload_id=preview.rows["plan_id"].map(upload_of).astype("int64"),
@@ -233,7 +249,7 @@ def commit_actuals(
             if progress:
                 progress(total, total)
     _verify(con, expected)
-    return CommitResult(upload_ids=list(upload_of.values()), preview=preview)
+    return CommitResult(upload_ids=[upload_of[p] for p in todo], preview=preview)
 
 
 def _verify(con: duckdb.DuckDBPyConnection, expected: dict[int, int]) -> None:

@@ -8,22 +8,25 @@ only for cells that are not already plain numbers.
 
 from __future__ import annotations
 
-import zipfile
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 
 import duckdb
+import numpy as np
 import pandas as pd
-import python_calamine
 
 from etl.guard import check_workbook_bytes
 from etl.plan_format import normalize_id
 from etl.problems import WARNING, InputRejected, Problem, cell_name, has_blocking, problem
 from etl.sheet_table import Table, find_header
-from etl.xlsx import Sheet, read_sheets, sheet_heights
+from etl.xlsx import Sheet, Workbook
 from kpi import repository
 from kpi.config import Limits
 from kpi.fiscal import fy_column, parse_fiscal_year
-from kpi.numbers import NOT_REPORTED, NumberFormatError, normalize, read_number
+from kpi.numbers import NOT_REPORTED, NumberFormatError, normalize, read_number, read_numbers
 
 SHEET = "実績"
 COL_KPI, COL_YEAR, COL_VALUE, COL_NOTE, COL_PLAN = "指標ID", "年度", "実績値", "備考", "計画ID"
@@ -56,17 +59,53 @@ class KpiCatalog:
 
     periods: dict[str, tuple[int, int]] = field(default_factory=dict)  # plan -> (start, end)
     kpis: dict[tuple[str, str], KpiInfo] = field(default_factory=dict)
-    targets: dict[Key, float] = field(default_factory=dict)  # numeric targets only
-    current: dict[Key, float] = field(default_factory=dict)  # current values, cumulative KPIs
+    # numeric targets of % KPIs: only the fraction warning (0.25 for 25%) looks at them
+    targets: Mapping[Key, float] = field(default_factory=dict)
+    current: Mapping[Key, float] = field(default_factory=dict)  # current values, cumulative KPIs
+    _index: _CatalogIndex | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def index(self) -> _CatalogIndex:
+        """The KPIs as arrays, for reading a whole column at once (built on first use)."""
+        if self._index is None:
+            self._index = _CatalogIndex(self)
+        return self._index
+
+
+class _CatalogIndex:
+    """KPI (plan_id, kpi_id) -> position, and per position: unit, %, cumulative, period."""
+
+    def __init__(self, catalog: KpiCatalog):
+        keys = list(catalog.kpis)
+        infos = list(catalog.kpis.values())
+        self.position = {key: j for j, key in enumerate(keys)}
+        self.units = [info.unit for info in infos]
+        self.percent = np.array([u == "%" for u in self.units], dtype=bool)
+        self.cumulative = np.array([info.cumulative for info in infos], dtype=bool)
+        periods = [catalog.periods.get(pid, (0, -1)) for pid, _ in keys]
+        self.start = np.array([p[0] for p in periods], dtype=np.float64)
+        self.end = np.array([p[1] for p in periods], dtype=np.float64)
 
 
 def load_catalog(con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = None) -> KpiCatalog:
     """Catalog of the given plans (every plan when None: a file may name its plans itself)."""
     periods = repository.plan_periods(con, plan_ids)
     kpis = repository.catalog_kpis(con, plan_ids)
-    targets = repository.numeric_targets(con, plan_ids)
+    targets = repository.numeric_targets(con, plan_ids, percent_only=True)
     current = repository.current_actuals_of(con, plan_ids, cumulative_only=True)
     # zip over plain lists: building dicts of 300,000 entries row by row through pandas is slow.
+    # KPIs share a few (unit, cumulative, direction) combinations: one KpiInfo for each.
+    shared: dict[tuple, KpiInfo] = {}
+    infos = [
+        shared.get(combo)
+        or shared.setdefault(combo, KpiInfo(combo[0] or "", bool(combo[1]), combo[2]))
+        for combo in zip(
+            kpis["unit"].tolist(),
+            kpis["cumulative"].tolist(),
+            kpis["direction"].tolist(),
+            strict=True,
+        )
+    ]
     return KpiCatalog(
         periods={
             p: (int(s), int(e))
@@ -77,20 +116,40 @@ def load_catalog(con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = No
                 strict=True,
             )
         },
-        kpis={
-            (p, k): KpiInfo(u or "", bool(c), d)
-            for p, k, u, c, d in zip(
-                kpis["plan_id"].tolist(),
-                kpis["kpi_id"].tolist(),
-                kpis["unit"].tolist(),
-                kpis["cumulative"].tolist(),
-                kpis["direction"].tolist(),
+        kpis=dict(
+            zip(
+                zip(kpis["plan_id"].tolist(), kpis["kpi_id"].tolist(), strict=True),
+                infos,
                 strict=True,
             )
-        },
-        targets=_value_dict(targets, "target_value"),
-        current=_value_dict(current, "actual_value"),
+        ),
+        targets=_Values(targets, "target_value"),
+        current=_Values(current, "actual_value"),
     )
+
+
+class _Values(Mapping):
+    """(plan_id, kpi_id, fiscal_year) -> value, built on first use: most files never ask."""
+
+    def __init__(self, frame: pd.DataFrame, column: str):
+        self._frame: pd.DataFrame | None = frame
+        self._column = column
+        self._dict: dict[Key, float] = {}
+
+    def _values(self) -> dict[Key, float]:
+        if self._frame is not None:
+            self._dict = _value_dict(self._frame, self._column)
+            self._frame = None
+        return self._dict
+
+    def __getitem__(self, key: Key) -> float:
+        return self._values()[key]
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
 
 
 def _value_dict(frame: pd.DataFrame, column: str) -> dict[Key, float]:
@@ -151,6 +210,88 @@ def _fmt(v: float) -> str:
     return f"{v:,.10g}" if abs(v) < 1e15 else str(v)
 
 
+def _note(v: object) -> str | None:
+    return _text(v) or None
+
+
+def _not_reported(v: object) -> bool:
+    """Blank, or one of the dashes and 未集計 (DESIGN 4.2)."""
+    if isinstance(v, str):
+        return not v.strip() or normalize(v) in NOT_REPORTED
+    return v is None
+
+
+# Kinds of value cells, from their Python type (calamine gives float, int, str, bool, dates).
+_PLAIN, _NONE, _STR, _OTHER = 0, 1, 2, 3
+_KINDS = {float: _PLAIN, int: _PLAIN, type(None): _NONE, str: _STR}
+
+# Values repeat: each distinct cell content is parsed once per file. Keys carry the type,
+# because True == 1 == 1.0 would otherwise share an entry ('True' is no KPI id, 1 is).
+_MISSING = object()
+
+
+class _Column:
+    """A column's values, keyed so that equal keys mean the same cell content.
+
+    Values are their own keys unless the column mixes bool with numbers (True == 1 == 1.0
+    would share an entry, and 'True' is no KPI id while 1 is); then keys carry the type."""
+
+    def __init__(self, values: list[object]):
+        kinds = set(map(type, values))
+        if bool in kinds and (int in kinds or float in kinds):
+            self.keys: list[object] = [(v.__class__, v) for v in values]
+            self.value = lambda key: key[1]
+        else:
+            self.keys = values
+            self.value = lambda key: key
+        self.distinct = list(dict.fromkeys(self.keys))
+
+    def map(self, fn) -> list:
+        """fn of every value, computed once per distinct value."""
+        value = self.value
+        results = {key: fn(value(key)) for key in self.distinct}
+        return list(map(results.__getitem__, self.keys))
+
+    def map_distinct(self, fn) -> list:
+        value = self.value
+        return [fn(value(key)) for key in self.distinct]
+
+
+def _read_value(raw: object, unit: str, percent: bool) -> float | str | None:
+    """An actual in the KPI's unit, or the code of its problem (BAD_NUMBER, NEGATIVE).
+    Plain numbers need no parsing; read_number handles text and percent formats."""
+    if type(raw) in (int, float) and not percent:
+        value = float(raw)  # type: ignore[arg-type]
+        return "NEGATIVE" if value < 0 else value
+    try:
+        return read_number(raw, unit, percent_format=percent).value
+    except NumberFormatError as e:
+        return e.code
+
+
+@dataclass
+class _State:
+    """What reading the rows accumulates (the scalar path's part of it)."""
+
+    cols: list[int]
+    width: int
+    check_cells: bool
+    seen: dict[Key, tuple[float, int]] = field(default_factory=dict)  # first value and row
+    skipped: dict[str, int] = field(default_factory=dict)  # known plans only
+    rows: list[int] = field(default_factory=list)
+    pids: list[str] = field(default_factory=list)
+    kids: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+    def accept(self, r: int, pid: str, kid: str, fy: int, value: float) -> None:
+        self.rows.append(r)
+        self.pids.append(pid)
+        self.kids.append(kid)
+        self.years.append(fy)
+        self.values.append(value)
+
+
 class _Reader:
     def __init__(
         self, sheet: Sheet, table: Table, filename: str, catalog: KpiCatalog, plan_id: str | None
@@ -168,6 +309,23 @@ class _Reader:
         self.c_note = table.col(COL_NOTE) if table.has(COL_NOTE) else None
         self.c_plan = table.col(COL_PLAN) if table.has(COL_PLAN) else None
         self.value_letters = cell_name(0, self.c_value)[:-1]
+        # Where each column sits in a row (a narrow sheet holds only the columns it needs).
+        at = sheet.position
+        self.i_kpi, self.i_year, self.i_value = at(self.c_kpi), at(self.c_year), at(self.c_value)
+        self.i_note = at(self.c_note) if self.c_note is not None else None
+        self.i_plan = at(self.c_plan) if self.c_plan is not None else None
+        self.cache: dict[tuple, object] = {}  # (what, type, value, ...) -> parsed, per file
+
+    def cached(self, fn, *key: object):
+        """fn(*key[1:]) once per distinct key; key[0] is the value's type."""
+        full = (fn, *key)
+        got = self.cache.get(full, _MISSING)
+        if got is _MISSING:
+            got = self.cache[full] = fn(*key[1:])
+        return got
+
+    def number(self, raw: object, unit: str, percent: bool) -> float | str | None:
+        return self.cached(_read_value, raw.__class__, raw, unit, percent)
 
     def report(self, code: str, r: int, c: int, value: object = "", detail: object = "") -> None:
         self.problems.append(
@@ -206,157 +364,292 @@ class _Reader:
                 bad = True
         return bad
 
-    def read(self) -> tuple[pd.DataFrame, dict[str, int]]:
-        sheet, catalog = self.sheet, self.catalog
-        c_kpi, c_year, c_value, c_note, c_plan = (
-            self.c_kpi,
-            self.c_year,
-            self.c_value,
-            self.c_note,
-            self.c_plan,
-        )
-        cols = [c for c in (c_kpi, c_year, c_value, c_plan) if c is not None]
-        check_cells = bool(sheet.formula_without_value or sheet.error_cells)
-        percent_cells = sheet.percent_cells
-        width = max([*cols, c_note if c_note is not None else 0]) + 1
-        out: dict[str, list] = {name: [] for name in ROW_COLUMNS}
-        seen: dict[Key, tuple[float, int]] = {}  # key -> (value, row) of its first occurrence
-        skipped: dict[str, int] = {}
-        # A national file repeats the same few ids, years and value texts hundreds of thousands
-        # of times: parse each distinct cell content once. Keys carry the type (True == 1).
-        ids: dict[tuple[type, object], str] = {}
-        years: dict[tuple[type, object], int | None] = {}
-        texts_not_reported: dict[str, bool] = {}
-        numbers: dict[tuple[type, object, str, bool], float | str | None] = {}
+    # -- the scalar reader: one row at a time, every rule in order ---------------------
 
-        for r in range(self.header_row + 1, len(sheet.rows)):
-            row = sheet.rows[r]
-            if len(row) < width:
-                row = row + [None] * (width - len(row))
-            raw_kpi, raw_year, raw_value = row[c_kpi], row[c_year], row[c_value]
-            raw_plan = row[c_plan] if c_plan is not None else None
-            if check_cells and self.unreadable_cells(r, cols):
-                continue
-            if _blank(raw_kpi) and _blank(raw_year) and _blank(raw_value) and _blank(raw_plan):
-                continue  # an empty row, or a remark written below the table
-            plan_text = _text(raw_plan)
-            pid = plan_text or self.default_plan
-            if isinstance(raw_value, str):
-                if (not_reported := texts_not_reported.get(raw_value)) is None:
-                    not_reported = texts_not_reported[raw_value] = (
-                        not raw_value.strip() or normalize(raw_value) in NOT_REPORTED
-                    )
+    def _row(self, r: int, row: list, st: _State) -> None:
+        """Read row `r`: report its problems, count it as skipped, or store its value.
+
+        The reference implementation of the rules. `read` runs it only for the rows that the
+        column-wise pass did not accept outright (anything with a problem or a warning), so
+        every problem is worded, ordered and placed exactly as here."""
+        catalog = self.catalog
+        c_kpi, c_year, c_value, c_plan = self.c_kpi, self.c_year, self.c_value, self.c_plan
+        if len(row) < st.width:
+            row = list(row) + [None] * (st.width - len(row))
+        raw_kpi, raw_year, raw_value = row[self.i_kpi], row[self.i_year], row[self.i_value]
+        raw_plan = row[self.i_plan] if self.i_plan is not None else None
+        if st.check_cells and self.unreadable_cells(r, st.cols):
+            return
+        if _blank(raw_kpi) and _blank(raw_year) and _blank(raw_value) and _blank(raw_plan):
+            return  # an empty row, or a remark written below the table
+        plan_text = _text(raw_plan)
+        pid = plan_text or self.default_plan
+        if _not_reported(raw_value):
+            # Not reported: counted, never validated (a blank row of an old template is fine).
+            # Without a KPI and a year it is a remark or a label, not a KPI row: ignored.
+            if not _blank(raw_kpi) and not _blank(raw_year):
+                self.skipped += 1
+                if pid in catalog.periods:
+                    st.skipped[pid] = st.skipped.get(pid, 0) + 1
+            return
+
+        ok = True
+        period = None
+        if pid is None:
+            self.report("REQUIRED", r, c_plan if c_plan is not None else c_kpi, "", COL_PLAN)
+            ok = False
+        elif (period := catalog.periods.get(pid)) is None:
+            self.report("UNKNOWN_PLAN", r, c_plan if plan_text else c_kpi, pid)
+            ok = False
+
+        kpi = None
+        kid = self.cached(normalize_id, raw_kpi.__class__, raw_kpi)
+        if not kid:
+            self.report("REQUIRED", r, c_kpi, "", COL_KPI)
+            ok = False
+        elif period is not None and (kpi := catalog.kpis.get((pid, kid))) is None:
+            self.report("UNKNOWN_KPI", r, c_kpi, raw_kpi)
+            ok = False
+
+        fy = self.cached(parse_fiscal_year, raw_year.__class__, raw_year)
+        if _blank(raw_year):
+            self.report("REQUIRED", r, c_year, "", COL_YEAR)
+            ok = False
+        elif fy is None:
+            self.report("BAD_YEAR", r, c_year, raw_year)
+            ok = False
+        elif period is not None and not period[0] <= fy <= period[1]:
+            self.report(
+                "YEAR_OUT_OF_PLAN",
+                r,
+                c_year,
+                fy,
+                f"{fy_column(period[0])}〜{fy_column(period[1])}",
+            )
+            ok = False
+
+        if kpi is None:
+            return  # the unit is unknown, so the value cannot be judged
+        unit = kpi.unit
+        percent = (r, c_value) in self.sheet.percent_cells
+        got = self.number(raw_value, unit, percent)
+        if isinstance(got, str):  # the code of the problem
+            self.report(got, r, c_value, raw_value)
+            return
+        value = got
+        if not ok or value is None or fy is None:
+            return
+        assert pid is not None
+
+        key = (pid, kid, fy)
+        if (first := st.seen.get(key)) is not None:
+            first_value, first_row = first
+            if first_value == value:
+                self.warn("DUPLICATE_ROW", r, c_value, _fmt(value))
             else:
-                not_reported = raw_value is None
-            if not_reported:
-                # Not reported: counted, never validated (a blank row of an old template is fine).
-                # Without a KPI and a year it is a remark or a label, not a KPI row: ignored.
-                if not _blank(raw_kpi) and not _blank(raw_year):
-                    self.skipped += 1
-                    if pid in catalog.periods:
-                        skipped[pid] = skipped.get(pid, 0) + 1
-                continue
-
-            ok = True
-            period = None
-            if pid is None:
-                self.report("REQUIRED", r, c_plan if c_plan is not None else c_kpi, "", COL_PLAN)
-                ok = False
-            elif (period := catalog.periods.get(pid)) is None:
-                self.report("UNKNOWN_PLAN", r, c_plan if plan_text else c_kpi, pid)
-                ok = False
-
-            kpi = None
-            if (kid := ids.get((type(raw_kpi), raw_kpi))) is None:
-                kid = ids[(type(raw_kpi), raw_kpi)] = normalize_id(raw_kpi)
-            if not kid:
-                self.report("REQUIRED", r, c_kpi, "", COL_KPI)
-                ok = False
-            elif period is not None and (kpi := catalog.kpis.get((pid, kid))) is None:
-                self.report("UNKNOWN_KPI", r, c_kpi, raw_kpi)
-                ok = False
-
-            year_key = (type(raw_year), raw_year)
-            if (fy := years.get(year_key, -1)) == -1:
-                fy = years[year_key] = parse_fiscal_year(raw_year)
-            if _blank(raw_year):
-                self.report("REQUIRED", r, c_year, "", COL_YEAR)
-                ok = False
-            elif fy is None:
-                self.report("BAD_YEAR", r, c_year, raw_year)
-                ok = False
-            elif period is not None and not period[0] <= fy <= period[1]:
                 self.report(
-                    "YEAR_OUT_OF_PLAN",
+                    "CONFLICT",
                     r,
-                    c_year,
-                    fy,
-                    f"{fy_column(period[0])}〜{fy_column(period[1])}",
+                    c_value,
+                    raw_value,
+                    f"{cell_name(first_row, c_value)} の値 {_fmt(first_value)}",
                 )
-                ok = False
+            return
+        st.seen[key] = (value, r)
 
-            if kpi is None:
-                continue  # the unit is unknown, so the value cannot be judged
-            unit = kpi.unit
-            percent = (r, c_value) in percent_cells if percent_cells else False
-            # Plain numbers need no parsing; read_number handles text and percent formats.
-            if type(raw_value) in (int, float) and not percent:
-                value = float(raw_value)
-                if value < 0:
-                    self.report("NEGATIVE", r, c_value, raw_value)
-                    continue
-            else:
-                number_key = (type(raw_value), raw_value, unit, percent)
-                if number_key not in numbers:
-                    try:
-                        numbers[number_key] = read_number(
-                            raw_value, unit, percent_format=percent
-                        ).value
-                    except NumberFormatError as e:
-                        numbers[number_key] = e.code
-                got = numbers[number_key]
-                if isinstance(got, str):  # the code of the problem
-                    self.report(got, r, c_value, raw_value)
-                    continue
-                value = got
-            if not ok or value is None or fy is None:
-                continue
-            assert pid is not None
+        if unit == "%":
+            target = catalog.targets.get(key)
+            # 0 is a plausible 0%; 0 < value <= 1 looks like a fraction typed for a percent.
+            if 0 < value <= 1 and target is not None and target > 1:
+                self.warn("PERCENT_FRACTION", r, c_value, _fmt(value), _fmt(value * 100))
+            if value > 100:
+                self.warn("PERCENT_OVER_100", r, c_value, _fmt(value))
+        st.accept(r, pid, kid, fy, value)
 
-            key = (pid, kid, fy)
-            if (first := seen.get(key)) is not None:
-                first_value, first_row = first
-                if first_value == value:
-                    self.warn("DUPLICATE_ROW", r, c_value, _fmt(value))
-                else:
-                    self.report(
-                        "CONFLICT",
-                        r,
-                        c_value,
-                        raw_value,
-                        f"{cell_name(first_row, c_value)} の値 {_fmt(first_value)}",
-                    )
-                continue
-            seen[key] = (value, r)
+    def _state(self) -> _State:
+        cols = [c for c in (self.c_kpi, self.c_year, self.c_value, self.c_plan) if c is not None]
+        positions = (self.i_kpi, self.i_year, self.i_value, self.i_plan, self.i_note)
+        width = max(i for i in positions if i is not None) + 1
+        check = bool(self.sheet.formula_without_value or self.sheet.error_cells)
+        return _State(cols=cols, width=width, check_cells=check)
 
-            if unit == "%":
-                target = catalog.targets.get(key)
-                # 0 is a plausible 0%; 0 < value <= 1 looks like a fraction typed for a percent.
-                if 0 < value <= 1 and target is not None and target > 1:
-                    self.warn("PERCENT_FRACTION", r, c_value, _fmt(value), _fmt(value * 100))
-                if value > 100:
-                    self.warn("PERCENT_OVER_100", r, c_value, _fmt(value))
-            out["plan_id"].append(pid)
-            out["kpi_id"].append(kid)
-            out["fiscal_year"].append(fy)
-            out["actual_value"].append(value)
-            note = _text(row[c_note]) if c_note is not None else ""
-            out["note"].append(note or None)
-            out["source_cell"].append(f"{sheet.name}!{self.value_letters}{r + 1}")
+    def read_scalar(self) -> tuple[pd.DataFrame, dict[str, int]]:
+        """Every row through `_row`: the reference that `read` must equal (tests compare)."""
+        st = self._state()
+        for r in range(self.header_row + 1, len(self.sheet.rows)):
+            self._row(r, self.sheet.rows[r], st)
+        self.check_cumulative(st.seen)
+        return self._frame(st.rows, st.pids, st.kids, st.years, st.values), st.skipped
 
-        self.check_cumulative(seen)
-        frame = _frame(out)
-        return frame, skipped
+    # -- the column-wise reader ---------------------------------------------------------
+
+    def read(self) -> tuple[pd.DataFrame, dict[str, int]]:
+        """Read a whole column at a time; hand every row with anything to say to `_row`.
+
+        A national file has 350,000 rows that repeat a few thousand ids, years and value
+        texts. Ids, years and texts are parsed once per distinct value; the checks that
+        accept a plain, correct row (known plan and KPI, year in the plan, a non-negative
+        number, no warning, its key once) run as array operations. Every other row (any
+        problem or warning, and every row sharing its key with another) goes through the
+        scalar `_row`, in row order, so the problems are exactly those of `read_scalar`."""
+        sheet, catalog = self.sheet, self.catalog
+        first = self.header_row + 1
+        data = sheet.rows[first:]
+        st = self._state()
+        if data and min(map(len, data)) < st.width:
+            data = [list(row) + [None] * (st.width - len(row)) for row in data]
+        n = len(data)
+        column = self._column(data)
+        kpis_in, years_in = _Column(column(self.i_kpi)), _Column(column(self.i_year))
+        kid = kpis_in.map(normalize_id)
+        kpi_blank = np.array(kpis_in.map(_blank), dtype=bool)
+        fy = years_in.map(parse_fiscal_year)
+        year_blank = np.array(years_in.map(_blank), dtype=bool)
+        if self.i_plan is not None:
+            default = self.default_plan
+            pids = _Column(column(self.i_plan)).map(lambda v: _text(v) or default)
+        else:
+            pids = [self.default_plan] * n
+
+        # Values: plain numbers, blanks, texts (parsed per distinct text), anything else.
+        value_col = column(self.i_value)
+        kinds = np.fromiter(map(_KINDS.get, map(type, value_col), repeat(_OTHER)), np.int8, n)
+        not_reported = kinds == _NONE
+        texts = np.flatnonzero(kinds == _STR)
+        if len(texts):
+            text_nr = _Column([value_col[i] for i in texts.tolist()]).map(_not_reported)
+            not_reported[texts] = text_nr
+
+        # Rows that only `_row` may judge: unreadable cells (formulas without a result, errors).
+        flagged = np.zeros(n, dtype=bool)
+        if st.check_cells:
+            cols = set(st.cols)
+            for r, c in (*sheet.formula_without_value, *sheet.error_cells):
+                if c in cols and r >= first:
+                    flagged[r - first] = True
+        # Not reported: counted when the row has a KPI and a year, never validated.
+        counted = not_reported & ~flagged & ~kpi_blank & ~year_blank
+        if counted.any():
+            for pid, times in Counter(pids[i] for i in np.flatnonzero(counted).tolist()).items():
+                self.skipped += times
+                if pid in catalog.periods:
+                    st.skipped[pid] = st.skipped.get(pid, 0) + times  # type: ignore[index]
+
+        index = catalog.index
+        position = np.fromiter(
+            map(index.position.get, zip(pids, kid, strict=True), repeat(-1)), np.int64, n
+        )
+        known = position >= 0
+        at = np.where(known, position, 0)
+        year = np.array(fy, dtype=np.float64)  # None -> NaN, which fails every comparison
+        candidate = ~not_reported & ~flagged
+        good = candidate & known & (year >= index.start[at]) & (year <= index.end[at])
+        good &= kinds != _OTHER  # bool, dates...: `_row` says what is wrong
+
+        values = np.full(n, np.nan)
+        percent_rows = np.zeros(n, dtype=bool)
+        for r, c in sheet.percent_cells:
+            if c == self.c_value and r >= first:
+                percent_rows[r - first] = True
+        plain = good & (kinds == _PLAIN) & ~percent_rows
+        if plain.any():
+            values[plain] = np.array(value_col, dtype=object)[plain].astype(np.float64)
+            good &= ~(plain & (values < 0))
+        # Text, or a number formatted as a percentage: parsed once per (value, unit, format).
+        parsed = np.flatnonzero(good & ~plain)
+        if len(parsed):
+            got = read_numbers(
+                [value_col[i] for i in parsed.tolist()],
+                list(map(index.units.__getitem__, at[parsed].tolist())),
+                percent_rows[parsed].tolist(),
+            )
+            number = np.fromiter((g.__class__ is float for g in got), bool, len(got))
+            good[parsed[~number]] = False
+            values[parsed[number]] = [g for g in got if g.__class__ is float]
+        # A key twice (a duplicate or a conflict): every row of it goes to `_row`, so that
+        # `_row` sees the first one. `good` is here every row that reaches that check.
+        reach = np.flatnonzero(good)
+        keys = pd.DataFrame({"kpi": position[reach], "year": year[reach]})
+        good[reach[keys.duplicated(keep=False).to_numpy()]] = False
+        # Warnings of % KPIs: over 100, or a fraction where the target is over 1.
+        percent_kpi = good & index.percent[at]
+        if percent_kpi.any():
+            good &= ~(percent_kpi & (values > 100))
+            fraction = percent_kpi & (values > 0) & (values <= 1)
+            for i in np.flatnonzero(fraction).tolist():
+                target = catalog.targets.get((pids[i], kid[i], fy[i]))  # type: ignore[arg-type]
+                if target is not None and target > 1:
+                    good[i] = False
+        accepted = np.flatnonzero(good)
+        flagged |= candidate & ~good
+
+        for i in np.flatnonzero(flagged).tolist():
+            self._row(first + i, data[i], st)
+
+        rows = (accepted + first).tolist()
+        pids_out = [pids[i] for i in accepted]
+        kids_out = [kid[i] for i in accepted]
+        years_out = year[accepted].astype(np.int64).tolist()
+        values_out = values[accepted].tolist()
+        # Cumulative KPIs must not go down: checked on the accepted rows, in row order.
+        cumulative = accepted[index.cumulative[at[accepted]]].tolist()
+        seen_rows = [
+            (first + i, pids[i], kid[i], fy[i], v)
+            for i, v in zip(cumulative, values[cumulative].tolist(), strict=True)
+        ]
+        if st.rows:  # merge the rows `_row` accepted, in row order
+            scalar = list(zip(st.rows, st.pids, st.kids, st.years, st.values, strict=True))
+            seen_rows = sorted(
+                seen_rows
+                + [
+                    row
+                    for row in scalar
+                    if (info := catalog.kpis.get((row[1], row[2]))) is not None and info.cumulative
+                ]
+            )
+            fast = zip(rows, pids_out, kids_out, years_out, values_out, strict=True)
+            merged = sorted([*fast, *scalar])
+            rows, pids_out, kids_out, years_out, values_out = (
+                list(c) for c in zip(*merged, strict=True)
+            )
+        self.check_cumulative({(p, k, y): (v, r) for r, p, k, y, v in seen_rows})
+        return self._frame(rows, pids_out, kids_out, years_out, values_out), st.skipped
+
+    @staticmethod
+    def _column(data: list[list]):
+        def column(c: int) -> list:
+            return list(map(itemgetter(c), data))
+
+        return column
+
+    def _frame(
+        self,
+        rows: list[int],
+        pids: list[str],
+        kids: list[str],
+        years: list[int],
+        values: list[float],
+    ) -> pd.DataFrame:
+        i_note = self.i_note
+        if i_note is not None:
+            cells = self.sheet.rows
+            notes = _Column(
+                [cells[r][i_note] if i_note < len(cells[r]) else None for r in rows]
+            ).map(_note)
+        else:
+            notes = [None] * len(rows)
+        prefix = f"{self.sheet.name}!{self.value_letters}"
+        cell_names = list(map(prefix.__add__, map(str, (r + 1 for r in rows))))
+        return _frame(
+            {
+                "plan_id": pids,
+                "kpi_id": kids,
+                "fiscal_year": years,
+                "actual_value": values,
+                "note": notes,
+                "source_cell": cell_names,
+            }
+        )
 
     def check_cumulative(self, seen: dict[Key, tuple[float, int]]) -> None:
         """A cumulative KPI must not go down: against last year in the file, else the database."""
@@ -394,36 +687,44 @@ def _too_many_rows(name: str, height: int, limits: Limits, filename: str) -> Pro
 def _find_table(
     data: bytes, filename: str, limits: Limits
 ) -> tuple[Sheet | None, Table | None, list[Problem]]:
-    """Sheet 実績, else the first sheet whose header is found; row limit checked before converting."""
+    """Sheet 実績, else the first sheet whose header is found; the row limit is checked on
+    calamine's parse before any cell becomes a Python object, and that parse is reused."""
     try:
-        heights = sheet_heights(data)
-    except (python_calamine.CalamineError, zipfile.BadZipFile, KeyError, ValueError) as e:
-        return (
-            None,
-            None,
-            [problem("FILE_CORRUPT", value=type(e).__name__, detail=str(e)[:200], file=filename)],
-        )
-    order = [SHEET] if SHEET in heights else list(heights)
-    for name in order:
-        if (too_many := _too_many_rows(name, heights[name], limits, filename)) is not None:
-            return None, None, [too_many]
-        try:
-            sheets = read_sheets(data, [name], filename=filename)
-        except InputRejected as e:
-            return None, None, e.problems
-        if not sheets:
-            continue
-        table = find_header(sheets[0], REQUIRED_HEADERS, search_rows=HEADER_SEARCH_ROWS)
-        if table is not None:
-            return sheets[0], table, []
-    sheet_name = SHEET if SHEET in heights else ""
+        book = Workbook(data, filename)
+        order = [SHEET] if SHEET in book.sheet_names else list(book.sheet_names)
+        for name in order:
+            too_many = _too_many_rows(name, book.height(name), limits, filename)
+            if too_many is not None:
+                return None, None, [too_many]
+            head = book.head(name, HEADER_SEARCH_ROWS)
+            table = find_header(head, REQUIRED_HEADERS, search_rows=HEADER_SEARCH_ROWS)
+            if table is not None:
+                # Only the columns the rules read become Python objects (a national file
+                # has 11 columns, 5 of them read).
+                wanted = [COL_KPI, COL_YEAR, COL_VALUE, COL_PLAN, COL_NOTE]
+                sheet = book.narrow(name, [table.col(h) for h in wanted if table.has(h)])
+                table.sheet = sheet  # header row and columns as found; rows from here on
+                return sheet, table, []
+    except InputRejected as e:
+        return None, None, e.problems
+    sheet_name = SHEET if SHEET in book.sheet_names else ""
     return None, None, [problem("HEADER_NOT_FOUND", sheet=sheet_name, file=filename)]
+
+
+def _plans_named(sheet: Sheet, table: Table, default: str | None) -> list[str]:
+    """The plans a file can refer to: those in its 計画ID column, and the default plan."""
+    found = dict.fromkeys([default] if default else [])
+    if table.has(COL_PLAN):
+        c = sheet.position(table.col(COL_PLAN))
+        column = [row[c] if c < len(row) else None for row in sheet.rows[table.header_row + 1 :]]
+        found.update(dict.fromkeys(t for t in _Column(column).map_distinct(_text) if t))
+    return list(found)
 
 
 def read_actuals(
     data: bytes,
     filename: str,
-    catalog: KpiCatalog,
+    catalog: KpiCatalog | Callable[[list[str]], KpiCatalog],
     *,
     plan_id: str | None,
     limits: Limits,
@@ -431,7 +732,9 @@ def read_actuals(
     """Validate a yearly actuals workbook.
 
     `plan_id` is the plan of rows without a 計画ID (the caller resolves it: the chosen plan,
-    else the only one, else the newest). Rows come back only when nothing blocks.
+    else the only one, else the newest). `catalog` may be a function of the plan ids the file
+    names: then only those plans are loaded (a city's file in a national database does not
+    need 1,741 plans' KPIs). Rows come back only when nothing blocks.
     """
     problems = check_workbook_bytes(data, filename, limits)
     if problems:
@@ -439,6 +742,8 @@ def read_actuals(
     sheet, table, problems = _find_table(data, filename, limits)
     if sheet is None or table is None:
         return ActualsRead(problems=problems)
+    if not isinstance(catalog, KpiCatalog):
+        catalog = catalog(_plans_named(sheet, table, plan_id))
     reader = _Reader(sheet, table, filename, catalog, plan_id)
     rows, skipped = reader.read()
     result = ActualsRead(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 SHEET_PLAN = "計画"
 SHEET_POLICIES = "基本方針"
@@ -45,8 +46,11 @@ _DEPT_SPLIT = re.compile(r"[、,，]")
 _ID_DASHES = re.compile(r"[‐‑‒–—―−ーｰ]")
 
 
+@lru_cache(maxsize=4096, typed=True)
 def header_key(text: object) -> str:
-    """Headers compare after NFKC and without spaces (DESIGN 4.2)."""
+    """Headers compare after NFKC and without spaces (DESIGN 4.2).
+
+    Cached: readers look columns up by header name for every cell they read."""
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(text or "")))
 
 

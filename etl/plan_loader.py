@@ -18,6 +18,7 @@ from etl.plan_reader import read_plan
 from etl.problems import InputRejected, Problem
 from kpi import repository
 from kpi.config import Settings
+from kpi.errors import DatabaseError
 
 
 @dataclass
@@ -45,44 +46,23 @@ class PlanLoadResult:
         return any(c.changed for c in self.changes)
 
 
-def _records(frame: pd.DataFrame) -> list[tuple]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    rows = [tuple(_plain(v) for v in row) for row in clean.itertuples(index=False)]
-    return sorted(rows, key=repr)
-
-
-def _plain(v: object) -> object:
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
-
-
-def _kpi_signatures(tables: dict[str, pd.DataFrame]) -> dict[str, tuple]:
-    """KPI id -> its definition and targets, to count new/changed/unchanged KPIs."""
-    kpis = tables["kpis"].drop(columns=["seq"])
-    targets = {kid: tuple(_records(g)) for kid, g in tables["kpi_targets"].groupby("kpi_id")}
-    return {row[1]: (row, targets.get(row[1], ())) for row in _records(kpis)}
-
-
-def _compare(
-    plan_id: str, old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]
-) -> PlanChange:
-    change = PlanChange(plan_id)
-    before, after = _kpi_signatures(old), _kpi_signatures(new)
-    for kid, sig in after.items():
-        if kid not in before:
-            change.kpis_new.append(kid)
-        elif before[kid] != sig:
-            change.kpis_changed.append(kid)
-        else:
-            change.kpis_unchanged.append(kid)
-    change.kpis_removed = [k for k in before if k not in after]
-    change.structure_changed = any(
-        _records(old[t]) != _records(new[t]) for t in repository.PLAN_TABLES
-    )
-    return change
+def _changes(plan_ids: list[str], changed: set[str], states: pd.DataFrame) -> list[PlanChange]:
+    """PlanChange per plan from `repository.compare_plans` (KPI ids in id order)."""
+    lists: dict[str, dict[str, list[str]]] = {pid: {} for pid in plan_ids}
+    for pid, kid, state in states.itertuples(index=False, name=None):
+        if pid in lists:
+            lists[pid].setdefault(state, []).append(kid)
+    return [
+        PlanChange(
+            pid,
+            kpis_new=lists[pid].get("new", []),
+            kpis_changed=lists[pid].get("changed", []),
+            kpis_unchanged=lists[pid].get("unchanged", []),
+            kpis_removed=lists[pid].get("removed", []),
+            structure_changed=pid in changed,
+        )
+        for pid in plan_ids
+    ]
 
 
 def load_plan(
@@ -100,38 +80,34 @@ def load_plan(
         raise InputRejected(read.problems)
     now = now or dt.datetime.now()
     sha = sha256_of(data)
-    empty = {t: f.iloc[0:0] for t, f in read.tables.items()}
-    by_plan = {t: dict(tuple(f.groupby("plan_id"))) for t, f in read.tables.items()}
-    incoming = {
-        pid: {t: by_plan[t].get(pid, empty[t]) for t in read.tables} for pid in read.plan_ids
-    }
-    changes = [
-        _compare(pid, repository.plan_content(con, pid), incoming[pid]) for pid in read.plan_ids
-    ]
+    # Every plan at once, in SQL: per-plan queries and Python copies of a national workbook's
+    # million rows took 11 minutes and 2 GB (docs/benchmarks.md).
+    changes = _changes(read.plan_ids, *repository.compare_plans(con, read.tables))
     upload_ids: list[int] = []
     if not any(c.changed for c in changes):
         return PlanLoadResult(changes, upload_ids, read.problems)
     archive(data, settings.uploads_dir)
     changed = [c for c in changes if c.changed]
     ids = {c.plan_id for c in changed}
+    uploads = pd.DataFrame(
+        {
+            "kind": "plan",
+            "plan_id": [c.plan_id for c in changed],
+            "filename": filename,
+            "sha256": sha,
+            "uploaded_at": now,
+            "uploaded_by": by,
+            "rows_new": [len(c.kpis_new) for c in changed],
+            "rows_changed": [len(c.kpis_changed) for c in changed],
+            "rows_unchanged": [len(c.kpis_unchanged) for c in changed],
+            "rows_skipped": 0,
+        }
+    )
     with repository.transaction(con):
         repository.replace_plan(con, {t: f[f["plan_id"].isin(ids)] for t, f in read.tables.items()})
-        for change in changed:
-            pid = change.plan_id
-            upload_ids.append(
-                repository.insert_upload(
-                    con,
-                    kind="plan",
-                    plan_id=pid,
-                    filename=filename,
-                    sha256=sha,
-                    uploaded_at=now,
-                    uploaded_by=by,
-                    rows_new=len(change.kpis_new),
-                    rows_changed=len(change.kpis_changed),
-                    rows_unchanged=len(change.kpis_unchanged),
-                )
-            )
-    for uid in upload_ids:  # never infer success from COMMIT alone
-        repository.upload(con, uid)
+        upload_of = repository.insert_uploads(con, uploads)
+    upload_ids = [upload_of[c.plan_id] for c in changed]
+    # Never infer success from COMMIT alone: every upload row must be there.
+    if set(repository.upload_value_counts(con, upload_ids)) != set(upload_ids):
+        raise DatabaseError("計画の保存を確認できませんでした。取込履歴を確認してください。")
     return PlanLoadResult(changes, upload_ids, read.problems)

@@ -32,7 +32,7 @@ from etl.sheet_table import Table, find_header, missing_headers
 from etl.xlsx import read_sheets
 from kpi.config import Limits
 from kpi.fiscal import parse_fiscal_year
-from kpi.numbers import NUMBER, TEXT, NumberFormatError, read_target
+from kpi.numbers import NUMBER, TEXT, NumberFormatError, Reading, read_target
 from kpi.repository import PLAN_TABLES
 
 _MEASURE_ID = re.compile(r"^\d+-\d+$")
@@ -74,6 +74,7 @@ class _Reader:
         # Ids present in the workbook whose own row has a problem: rows that refer to them are
         # skipped quietly, so that one bad cell gives one message, not a cascade.
         self.broken: set[tuple] = set()
+        self.targets: dict[tuple, Reading | None] = {}
 
     def report(
         self,
@@ -314,14 +315,10 @@ class _Reader:
                 continue
             targets = []
             for fy, (v, c) in sorted(self._year_cells(t, r, pid).items()):
-                try:
-                    reading = read_target(
-                        v,
-                        unit,
-                        direction or "higher",
-                        percent_format=(r, c) in t.sheet.percent_cells,
-                    )
-                except NumberFormatError:
+                reading = self.target(
+                    v, unit, direction or "higher", (r, c) in t.sheet.percent_cells
+                )
+                if reading is None:
                     self.problems.append(
                         problem(
                             "BAD_TARGET",
@@ -373,6 +370,17 @@ class _Reader:
                 self.rows["project_kpis"].append(
                     dict(plan_id=pid, project_id=other, kpi_id=kid, relisted=True)
                 )
+
+    def target(self, v: object, unit: str, direction: str, percent: bool) -> Reading | None:
+        """read_target, once per distinct (value, unit, direction, format): a workbook of many
+        plans prints the same few targets over and over. None when it is not a target."""
+        key = (type(v), v, unit, direction, percent)
+        if key not in self.targets:
+            try:
+                self.targets[key] = read_target(v, unit, direction, percent_format=percent)
+            except NumberFormatError:
+                self.targets[key] = None
+        return self.targets[key]
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {t: pd.DataFrame(self.rows[t], columns=cols) for t, cols in PLAN_TABLES.items()}

@@ -43,7 +43,7 @@ from kpi.dashboard import (
     Selection,
     by_department,
     by_policy,
-    departments_of,
+    department_names,
     headline,
     kpis_of_project,
     select,
@@ -485,6 +485,7 @@ class _Placed:
 class _Report:
     def __init__(self, data: PlanData, filters: Filters, grading: Grading, font: Path) -> None:
         self.data = data
+        self.departments = department_names(data)
         self.filters = filters
         self.grading = grading
         self.sel: Selection = select(data, filters)
@@ -810,8 +811,8 @@ class _Report:
                 colour=MUTED,
                 link=original.link if original else None,
             )
-        lead = "、".join(departments_of(self.data, pid, "lead")) or "―"
-        related = "、".join(departments_of(self.data, pid, "related")) or "―"
+        lead = self.departments.loc[pid, "lead"] or "―"
+        related = self.departments.loc[pid, "related"] or "―"
         self.write(f"主管課等: {lead}　／　関係課等: {related}", size=9)
         pdf.ln(2)
 

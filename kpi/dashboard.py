@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from kpi.fiscal import era_name
 from kpi.status import ALL_GRADES, GRADED, badge_text, summarise
 
 
@@ -79,6 +80,16 @@ class PlanData:
             return int(years.max())
         ended = self.status.loc[self.status["grade"] == "未報告", "fiscal_year"]
         return int(ended.max()) if len(ended) else self.years[0]
+
+    def chartable_kpis(self) -> set[str]:
+        """KPIs with a numeric target or an actual in some year: the others have only text."""
+        s = self.status
+        drawable = s["target_value"].notna() | s["actual_value"].notna()
+        return set(s.loc[drawable, "kpi_id"])
+
+    def text_targets(self, kpi_id: str) -> list[str]:
+        s = self.status
+        return list(s.loc[s["kpi_id"] == kpi_id, "target_text"].dropna().unique())
 
     def department_options(self) -> list[str]:
         d = self.departments
@@ -179,11 +190,6 @@ def kpis_of_project(data: PlanData, project_id: str) -> list[str]:
     return list(data.listings.loc[data.listings["project_id"] == project_id, "kpi_id"])
 
 
-def departments_of(data: PlanData, project_id: str, role: str) -> list[str]:
-    d = data.departments
-    return list(d.loc[(d["project_id"] == project_id) & (d["role"] == role), "department"])
-
-
 STATUS_COLUMNS = {
     "policy_no": "基本方針",
     "measure_id": "事業推進計画",
@@ -270,3 +276,26 @@ def outline(data: PlanData, sel: Selection) -> pd.DataFrame:
         kpi_count=projects["project_id"].map(counts).fillna(0).astype(int),
         lead_departments=projects["project_id"].map(lead).fillna(""),
     )
+
+
+def department_names(data: PlanData) -> pd.DataFrame:
+    """Per project: lead and related departments as printed, joined with 、."""
+    d = data.departments.sort_values(["project_id", "role", "seq"])
+    joined = d.groupby(["project_id", "role"])["department"].agg("、".join).unstack("role")
+    joined = joined.reindex(columns=["lead", "related"]).fillna("")
+    return joined.reindex(data.projects["project_id"]).fillna("")
+
+
+def roadmap(data: PlanData, project_id: str) -> pd.DataFrame:
+    """The yearly roadmap of a project: one row per activity, the text printed in each year's
+    cell (blank where the source does not say, since the printed arrows were lost)."""
+    acts = data.activities[data.activities["project_id"] == project_id]
+    rows = []
+    for _seq, group in acts.groupby("seq", sort=True):
+        known = group.dropna(subset=["fiscal_year"])
+        row = {"取組内容": group["label"].iloc[0]}
+        notes = dict(zip(known["fiscal_year"].astype(int), known["note"], strict=True))
+        row.update({era_name(fy): notes.get(fy, "") for fy in data.years})
+        row["備考"] = "" if len(known) else "実施年度は資料から読み取れません"
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
 
 PLAN_UNITS = ("人", "件", "時間", "業務", "回", "箇所", "種類", "データ", "枚")
 # A blank or one of these means "not reported" (DESIGN 4.2). NFKC leaves ー ― — as they are.
@@ -50,9 +54,14 @@ def normalize(raw: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", raw))
 
 
+@lru_cache(maxsize=256)
+def _unit_candidates(unit: str) -> tuple[str, ...]:
+    """The units that may trail a number of this KPI, longest first."""
+    return tuple(sorted({u for u in (unit, *PLAN_UNITS) if u and u != "%"}, key=len, reverse=True))
+
+
 def _strip_unit(s: str, unit: str) -> str:
-    candidates = sorted({u for u in (unit, *PLAN_UNITS) if u and u != "%"}, key=len, reverse=True)
-    for u in candidates:
+    for u in _unit_candidates(unit):
         if s.endswith(u) and len(s) > len(u):
             return s[: -len(u)]
     return s
@@ -76,10 +85,13 @@ def read_number(raw: object, unit: str = "", *, percent_format: bool = False) ->
     text = str(raw).strip()
     if not text:
         return Reading(BLANK, text=text)
-    # NFKC would turn ① into 1: a circled or superscript digit is not a number here.
-    if any(unicodedata.category(ch) == "No" for ch in text):
-        raise NumberFormatError("BAD_NUMBER", raw)
-    s = normalize(text)
+    if text.isascii():  # NFKC changes no ASCII character, and none is a "No" digit
+        s = _SPACES.sub("", text)
+    else:
+        # NFKC would turn ① into 1: a circled or superscript digit is not a number here.
+        if any(unicodedata.category(ch) == "No" for ch in text):
+            raise NumberFormatError("BAD_NUMBER", raw)
+        s = normalize(text)
     if s in NOT_REPORTED:
         return Reading(NOT_REPORTED_KIND, text=text)
     negative = False
@@ -112,6 +124,41 @@ def read_number(raw: object, unit: str = "", *, percent_format: bool = False) ->
     if negative and value != 0:
         raise NumberFormatError("NEGATIVE", raw)
     return Reading(NUMBER, value, comparator, frequency, text)
+
+
+def read_numbers(
+    raws: Sequence[object], units: Sequence[str], percent_formats: Sequence[bool] | None = None
+) -> list[float | str | None]:
+    """`read_number` over a whole column: per cell, the value (None for blank or not reported)
+    or the code of its problem (BAD_NUMBER, NEGATIVE).
+
+    Exactly `read_number`, cell by cell, but fast on a column of 350,000 cells: plain numbers
+    are checked as one array, and every other distinct (value, unit, format) is read once
+    (a national file repeats the same few hundred texts)."""
+    n = len(raws)
+    formats = [False] * n if percent_formats is None else list(percent_formats)
+    out: list[float | str | None] = [None] * n
+    plain = [
+        i
+        for i, (raw, percent) in enumerate(zip(raws, formats, strict=True))
+        if (raw.__class__ is float or raw.__class__ is int) and not percent
+    ]
+    if plain:
+        values = np.array([raws[i] for i in plain], dtype=np.float64)
+        codes = np.where(~np.isfinite(values), "BAD_NUMBER", np.where(values < 0, "NEGATIVE", ""))
+        for i, value, code in zip(plain, values.tolist(), codes.tolist(), strict=True):
+            out[i] = code or value
+    rest = sorted(set(range(n)) - set(plain)) if plain else range(n)
+    keys = [(raws[i].__class__, raws[i], units[i], formats[i]) for i in rest]
+    results: dict[tuple, float | str | None] = {}
+    for key in dict.fromkeys(keys):
+        try:
+            results[key] = read_number(key[1], key[2], percent_format=key[3]).value
+        except NumberFormatError as e:
+            results[key] = e.code
+    for i, key in zip(rest, keys, strict=True):
+        out[i] = results[key]
+    return out
 
 
 def read_target(raw: object, unit: str, direction: str, *, percent_format: bool = False) -> Reading:

@@ -188,6 +188,89 @@ def plan_content(con: duckdb.DuckDBPyConnection, plan_id: str) -> dict[str, pd.D
     return result
 
 
+def plans_content(con: duckdb.DuckDBPyConnection, plan_ids: list[str]) -> dict[str, pd.DataFrame]:
+    """The structure tables of many plans at once (one query per table, not per plan)."""
+    ids = pd.DataFrame({"plan_id": pd.Series(list(plan_ids), dtype=object)})
+    con.register("_content_ids", ids)
+    try:
+        return {
+            table: con.execute(
+                f"SELECT {', '.join(columns)} FROM {table} "
+                "WHERE plan_id IN (SELECT plan_id FROM _content_ids)"
+            ).df()
+            for table, columns in PLAN_TABLES.items()
+        }
+    finally:
+        con.unregister("_content_ids")
+
+
+def compare_plans(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]
+) -> tuple[set[str], pd.DataFrame]:
+    """Compare incoming plan tables (the shape `replace_plan` takes) with the stored plans, in
+    SQL: a national workbook holds 1,741 plans and a million rows, which as Python tuples
+    took 2 GB. Returns the plans whose rows differ in any table, and one row per KPI of
+    either side: plan_id, kpi_id, state ('new' / 'changed' / 'unchanged' / 'removed'; a
+    KPI changes when its definition or any of its targets does). NULLs compare equal."""
+    ids = tables["plans"][["plan_id"]]
+    con.register("_cmp_ids", ids)
+    registered = ["_cmp_ids"]
+    try:
+        changed: set[str] = set()
+        for table, columns in PLAN_TABLES.items():
+            name = f"_cmp_{table}"
+            con.register(name, tables[table][columns])
+            registered.append(name)
+            cols = ", ".join(columns)
+            stored = f"SELECT {cols} FROM {table} WHERE plan_id IN (SELECT plan_id FROM _cmp_ids)"
+            rows = con.execute(
+                f"SELECT DISTINCT plan_id FROM ((SELECT {cols} FROM {name} EXCEPT ALL {stored}) "
+                f"UNION ALL ({stored} EXCEPT ALL SELECT {cols} FROM {name}))"
+            ).fetchall()
+            changed |= {str(r[0]) for r in rows}
+        kpi_cols = ", ".join(c for c in PLAN_TABLES["kpis"] if c != "seq")
+        target_cols = ", ".join(PLAN_TABLES["kpi_targets"])
+        states = con.execute(
+            f"""
+            WITH old AS (
+                SELECT plan_id, kpi_id FROM kpis WHERE plan_id IN (SELECT plan_id FROM _cmp_ids)
+            ), new AS (SELECT plan_id, kpi_id FROM _cmp_kpis),
+            stored_kpis AS (
+                SELECT {kpi_cols} FROM kpis WHERE plan_id IN (SELECT plan_id FROM _cmp_ids)
+            ), stored_targets AS (
+                SELECT {target_cols} FROM kpi_targets
+                WHERE plan_id IN (SELECT plan_id FROM _cmp_ids)
+            ), differ AS (
+                SELECT plan_id, kpi_id FROM (
+                    (SELECT {kpi_cols} FROM _cmp_kpis EXCEPT ALL SELECT * FROM stored_kpis)
+                    UNION ALL (SELECT * FROM stored_kpis EXCEPT ALL SELECT {kpi_cols} FROM _cmp_kpis)
+                )
+                UNION
+                SELECT plan_id, kpi_id FROM (
+                    (SELECT {target_cols} FROM _cmp_kpi_targets EXCEPT ALL SELECT * FROM stored_targets)
+                    UNION ALL
+                    (SELECT * FROM stored_targets EXCEPT ALL SELECT {target_cols} FROM _cmp_kpi_targets)
+                )
+            )
+            SELECT coalesce(n.plan_id, o.plan_id) AS plan_id, coalesce(n.kpi_id, o.kpi_id) AS kpi_id,
+                   CASE WHEN o.kpi_id IS NULL THEN 'new'
+                        WHEN n.kpi_id IS NULL THEN 'removed'
+                        WHEN d.kpi_id IS NOT NULL THEN 'changed'
+                        ELSE 'unchanged' END AS state
+            FROM new n
+            FULL JOIN old o ON o.plan_id = n.plan_id AND o.kpi_id = n.kpi_id
+            LEFT JOIN (SELECT DISTINCT plan_id, kpi_id FROM differ) d
+                ON d.plan_id = coalesce(n.plan_id, o.plan_id)
+               AND d.kpi_id = coalesce(n.kpi_id, o.kpi_id)
+            ORDER BY 1, 2
+            """
+        ).df()
+        return changed, states
+    finally:
+        for name in registered:
+            con.unregister(name)
+
+
 def list_plans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         "SELECT plan_id, name, organization, start_fy, end_fy FROM plans "
@@ -241,6 +324,38 @@ def insert_upload(
     ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+UPLOAD_COLUMNS = [
+    "kind",
+    "plan_id",
+    "filename",
+    "sha256",
+    "uploaded_at",
+    "uploaded_by",
+    "rows_new",
+    "rows_changed",
+    "rows_unchanged",
+    "rows_skipped",
+]
+
+
+def insert_uploads(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> dict[str, int]:
+    """One upload row per row of `frame` (columns UPLOAD_COLUMNS, one row per plan) in a
+    single statement; returns plan_id -> upload_id. Ids follow the frame's order."""
+    if frame.empty:
+        return {}
+    ordered = frame[UPLOAD_COLUMNS].reset_index(drop=True)
+    con.register("_uploads", ordered.assign(_ord=range(len(ordered))))
+    try:
+        rows = con.execute(
+            f"INSERT INTO uploads ({', '.join(UPLOAD_COLUMNS)}, status) "
+            f"SELECT {', '.join(UPLOAD_COLUMNS)}, 'active' FROM _uploads ORDER BY _ord "
+            "RETURNING plan_id, upload_id"
+        ).fetchall()
+    finally:
+        con.unregister("_uploads")
+    return {str(pid): int(uid) for pid, uid in rows}
 
 
 def insert_actuals(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
@@ -420,11 +535,20 @@ def catalog_kpis(con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = No
 
 
 def numeric_targets(
-    con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    plan_ids: list[str] | None = None,
+    *,
+    percent_only: bool = False,
 ) -> pd.DataFrame:
+    """Numeric targets; `percent_only` keeps those of % KPIs (all a fraction warning needs)."""
+    only = (
+        "AND (plan_id, kpi_id) IN (SELECT (plan_id, kpi_id) FROM kpis WHERE unit = '%')"
+        if percent_only
+        else ""
+    )
     return con.execute(
         "SELECT plan_id, kpi_id, fiscal_year, target_value FROM kpi_targets "
-        f"WHERE target_value IS NOT NULL AND {_PLAN_FILTER}",
+        f"WHERE target_value IS NOT NULL AND {_PLAN_FILTER} {only}",
         _plan_ids_param(plan_ids),
     ).df()
 

@@ -234,3 +234,18 @@ def test_reports_page_offers_the_files(app_env):
     at = open_page("views/reports.py", policy=[2])
     text = texts(at)
     assert "基本方針: 2" in text and "事業" in text
+
+
+def test_projects_detail_opens_from_a_link(app_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["project"] = "2-2-4"
+    at.run()
+    at.switch_page("views/projects.py")
+    at.query_params["project"] = "2-2-4"
+    at.run()
+    assert at.selectbox(key="project_pick").value == "2-2-4"
+    plan = frame(at, "取組内容")
+    assert plan.loc[0, "令和3年度"] == "令和２年度分"  # year texts only where printed
+    at.selectbox(key="project_pick").set_value("1-1-1").run()
+    plan = frame(at, "取組内容")
+    assert (plan["備考"] == "実施年度は資料から読み取れません").all()

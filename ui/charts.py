@@ -1,7 +1,19 @@
 """Figures cached per database version: building a plotly figure costs ~15 ms, a board has
-dozens, and the data only changes with an upload."""
+dozens, and the data only changes with an upload.
+
+Each rerun of the home page shows ~40 small charts, so even a cache hit must be cheap:
+- the figures of a plan live in one store, found with a dict lookup (a Streamlit cache call
+  hashes its arguments, ~1 ms each, 40 times per rerun);
+- a cached figure keeps its plain-dict form: st.plotly_chart asks every figure for
+  `to_dict()`, a deep copy that cost ~2 ms per chart and rerun (docs/benchmarks.md).
+A new database version (an upload, a rollback) or another "today" means another store.
+"""
 
 from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -10,34 +22,67 @@ from kpi import charts
 from kpi.dashboard import kpi_history
 from ui import context
 
+STORES = 32  # plans whose figures are kept (a national database has 1,741)
+_stores: OrderedDict[tuple, dict] = OrderedDict()
+_lock = threading.Lock()
 
-@st.cache_resource(max_entries=4096, show_spinner=False)
-def _kpi_figure(
-    db: str,
-    version: tuple,
-    plan_id: str,
-    today: str,
-    kpi_id: str,
-    compact: bool,
-    height: int | None,
-) -> go.Figure:
-    data = context.plan_data(plan_id)
-    return charts.kpi_figure(kpi_history(data, kpi_id), compact=compact, height=height)
+
+class CachedFigure(go.Figure):
+    """A figure that is never changed once cached: its plain dict is made once."""
+
+    def to_dict(self) -> dict:
+        built = self.__dict__.get("_cached_dict")
+        if built is None:
+            built = self.__dict__["_cached_dict"] = super().to_dict()
+        return built
+
+
+def _cached(fig: go.Figure) -> CachedFigure:
+    """The same figure as a CachedFigure, without copying it (a copy re-validates it all)."""
+    fig.__class__ = CachedFigure
+    return fig  # type: ignore[return-value]
+
+
+def _store(plan_id: str) -> dict:
+    s = context.settings()
+    key = (str(s.db_path), context.version(), plan_id, s.today().isoformat())
+    with _lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = {}
+            while len(_stores) > STORES:
+                _stores.popitem(last=False)
+        else:
+            _stores.move_to_end(key)
+        return store
 
 
 def kpi_figure(
     plan_id: str, kpi_id: str, *, compact: bool = False, height: int | None = None
 ) -> go.Figure:
-    s = context.settings()
-    return _kpi_figure(
-        str(s.db_path),
-        context.version(),
-        plan_id,
-        s.today().isoformat(),
-        kpi_id,
-        compact,
-        height,
-    )
+    store = _store(plan_id)
+    key = (kpi_id, compact, height)
+    fig = store.get(key)
+    if fig is None:
+        data = context.plan_data(plan_id)
+        built = charts.kpi_figure(kpi_history(data, kpi_id), compact=compact, height=height)
+        fig = store[key] = _cached(built)
+    return fig
+
+
+def cached_figure(plan_id: str, key: tuple, build: Callable[[], go.Figure]) -> go.Figure:
+    """A figure of the plan built once per database version and `key` (e.g. the filters)."""
+    store = _store(plan_id)
+    fig = store.get(key)
+    if fig is None:
+        fig = store[key] = _cached(build())
+    return fig
+
+
+def clear() -> None:
+    """Forget every cached figure (tests; a new database is picked up by its version)."""
+    with _lock:
+        _stores.clear()
 
 
 CHART_CONFIG = {

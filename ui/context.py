@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from kpi import service
 from kpi.config import Settings, load_settings
-from kpi.dashboard import Filters, PlanData, Selection, select
+from kpi.dashboard import Filters, PlanData, Selection, by_policy, select, status_table
 from kpi.fiscal import fy_label
 
 _KEY = "_page_context"
@@ -62,6 +63,30 @@ def plan_label(row: dict) -> str:
     return f"{row['name']}（{fy_label(int(row['start_fy']))}〜{fy_label(int(row['end_fy']))}）"
 
 
+@dataclass(frozen=True)
+class PlanChoices:
+    """The plan selector's options (newest first) and their labels."""
+
+    ids: tuple[str, ...]
+    labels: dict[str, str]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _plan_choices(db: str, version: tuple[int, int]) -> PlanChoices:
+    frame = service.plans(settings())
+    ids = tuple(str(p) for p in frame["plan_id"])
+    return PlanChoices(ids, dict(zip(ids, map(plan_label, frame.to_dict("records")), strict=True)))
+
+
+def plan_choices() -> PlanChoices | None:
+    """Plan ids and labels, built once per database version: with 1,741 plans, making the
+    labels on every rerun cost more than the rest of the sidebar. Shared, never changed."""
+    s = settings()
+    if not service.database_exists(s):
+        return None
+    return _plan_choices(str(s.db_path), version())
+
+
 def store(ctx: PageContext) -> None:
     st.session_state[_KEY] = ctx
 
@@ -80,5 +105,49 @@ def current() -> PageContext:
 
 def refresh_selection(ctx: PageContext, filters: Filters) -> PageContext:
     ctx.filters = filters
-    ctx.selection = select(ctx.data, filters)
+    ctx.selection = _selection(*_key(ctx.plan_id), filters)
     return ctx
+
+
+# Per filter set: what a page derives from the selection is computed once per database
+# version, plan, "today" and filters, then reused by every rerun and every session (a
+# rerun that changes nothing, or comes back to filters already seen, costs a lookup).
+# An upload changes the database version, so nothing stale survives it.
+
+
+def _key(plan_id: str) -> tuple[str, tuple[int, int], str, str]:
+    s = settings()
+    return str(s.db_path), version(), plan_id, s.today().isoformat()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _selection(
+    db: str, version: tuple[int, int], plan_id: str, today: str, filters: Filters
+) -> Selection:
+    return select(plan_data(plan_id), filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _policy_table(
+    db: str, version: tuple[int, int], plan_id: str, today: str, filters: Filters
+) -> pd.DataFrame:
+    data = plan_data(plan_id)
+    return by_policy(data, _selection(db, version, plan_id, today, filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _status_table(
+    db: str, version: tuple[int, int], plan_id: str, today: str, filters: Filters, all_years: bool
+) -> pd.DataFrame:
+    data = plan_data(plan_id)
+    return status_table(data, _selection(db, version, plan_id, today, filters), all_years=all_years)
+
+
+def policy_table(ctx: PageContext) -> pd.DataFrame:
+    """by_policy of the current selection (a copy: the caller may change it)."""
+    return _policy_table(*_key(ctx.plan_id), ctx.filters)
+
+
+def selection_status_table(ctx: PageContext, *, all_years: bool = True) -> pd.DataFrame:
+    """status_table of the current selection (a copy: the caller may change it)."""
+    return _status_table(*_key(ctx.plan_id), ctx.filters, all_years)

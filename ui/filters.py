@@ -16,6 +16,7 @@ import streamlit as st
 from kpi.dashboard import Filters, PlanData
 from kpi.fiscal import fy_label
 from kpi.status import ALL_GRADES, badge_text
+from ui.context import PlanChoices
 
 KEYS = ("policy", "measure", "dept", "grade")
 
@@ -36,14 +37,20 @@ def clear_filters() -> None:
         st.session_state[key] = []
 
 
-def plan_selector(plans: pd.DataFrame, label) -> str:
-    ids = list(plans["plan_id"])
+def plan_selector(plans: pd.DataFrame | PlanChoices, label=None) -> str:
+    """The plan, newest first. Takes the cached PlanChoices (ids and labels made once per
+    database version) or a plans frame and a label function. With 1,741 plans the box lists
+    them all; typing part of a name or id narrows the list."""
+    if isinstance(plans, PlanChoices):
+        ids, labels = list(plans.ids), plans.labels
+    else:
+        ids = [str(p) for p in plans["plan_id"]]
+        labels = dict(zip(ids, map(label, plans.to_dict("records")), strict=True))
     if len(ids) == 1:
         return ids[0]
     _clean("plan", ids)
-    names = dict(zip(plans["plan_id"], plans.to_dict("records"), strict=True))
     return st.sidebar.selectbox(
-        "計画", ids, key="plan", bind="query-params", format_func=lambda i: label(names[i])
+        "計画", ids, key="plan", bind="query-params", format_func=labels.__getitem__
     )
 
 

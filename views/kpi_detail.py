@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from kpi.dashboard import departments_of, kpi_history, projects_of_kpi
+from kpi.dashboard import department_names, kpi_history, projects_of_kpi
 from kpi.fiscal import fy_label
 from kpi.status import badge_text
 from ui import badges, context, downloads
@@ -96,6 +96,7 @@ st.subheader("指標の考え方", anchor=False)
 st.markdown(md(kpi["rationale"]) or "（記載なし）")
 
 st.subheader("事業", anchor=False)
+departments = department_names(data)
 for row in projects_of_kpi(data, kpi_id).itertuples():
     project = data.projects.set_index("project_id").loc[row.project_id]
     origin = project["relisted_from"]
@@ -106,9 +107,15 @@ for row in projects_of_kpi(data, kpi_id).itertuples():
             f"基本方針{row.policy_no} {md(row.policy_name)} ＞ {row.measure_id} "
             f"{md(row.measure_name)}"
         )
-        lead = "、".join(departments_of(data, row.project_id, "lead"))
-        related = "、".join(departments_of(data, row.project_id, "related")) or "なし"
+        lead = departments.loc[row.project_id, "lead"]
+        related = departments.loc[row.project_id, "related"] or "なし"
         st.markdown(f"主管課等: {md(lead)}　｜　関係課等: {md(related)}")
         with st.expander("概要と目指すもの"):
             st.markdown("**概要**  \n" + md(project["overview"]))
             st.markdown("**目指すもの**  \n" + md(project["aims"]))
+        st.page_link(
+            "views/projects.py",
+            query_params={"project": row.project_id},
+            label="事業の詳細（取組と指標）",
+            icon=":material/list_alt:",
+        )

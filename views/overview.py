@@ -3,11 +3,12 @@
 import streamlit as st
 
 from kpi import charts
-from kpi.dashboard import by_policy, headline, status_table
+from kpi.dashboard import headline
 from kpi.fiscal import fy_label
-from kpi.status import GRADED, STYLES, badge_text
+from kpi.status import GRADED, badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
+from ui.board import kpi_cards
 from ui.format import md
 
 ctx = context.current()
@@ -33,13 +34,15 @@ for col, g in zip(row2, GRADED, strict=True):
     col.metric(badge_text(g), f"{counts[g]} 指標")
 
 st.subheader("基本方針別の状況", anchor=False)
-table = by_policy(data, sel)
+table = context.policy_table(ctx)
 if table.empty:
     st.info("条件に合う指標がありません。サイドバーの絞り込みを確認してください。")
 else:
     table["基本方針"] = table["policy_no"].astype(str) + " " + table["policy_name"]
     ui_charts.show(
-        charts.grade_bars(table, "基本方針"),
+        ui_charts.cached_figure(
+            ctx.plan_id, ("policy-bars", ctx.filters), lambda: charts.grade_bars(table, "基本方針")
+        ),
         key="policy-bars",
         alt="基本方針ごとの評価の内訳（指標数）",
     )
@@ -54,40 +57,21 @@ st.caption(
 with st.expander("評価の見方"):
     badges.legend(ctx.settings.grading)
 
-year = sel.year_status.set_index("kpi_id")
-status_by_kpi = data.status.groupby("kpi_id")
 listings = data.listings
 for policy_no, group in listings[
     listings["kpi_id"].isin(sel.kpi_ids) & listings["project_id"].isin(sel.project_ids)
 ].groupby("policy_no", sort=True):
     st.markdown(f"#### 基本方針{policy_no}　{md(group['policy_name'].iloc[0])}")
-    kpi_ids = list(dict.fromkeys(group["kpi_id"]))
-    for start in range(0, len(kpi_ids), 3):
-        cols = st.columns(3, border=True)
-        for col, kpi_id in zip(cols, kpi_ids[start : start + 3], strict=False):
-            row = year.loc[kpi_id]
-            history = status_by_kpi.get_group(kpi_id)
-            with col:
-                st.markdown(f"**{kpi_id}**　{md(row['kpi_name'])}")
-                st.markdown(f"**{badge_text(row['grade'])}**", help=STYLES[row["grade"]].label)
-                if history["target_value"].notna().any() or history["actual_value"].notna().any():
-                    ui_charts.show(
-                        ui_charts.kpi_figure(ctx.plan_id, kpi_id, compact=True),
-                        key=f"board-{policy_no}-{kpi_id}",
-                        alt=f"{row['kpi_name']}の目標と実績",
-                    )
-                else:
-                    texts = history["target_text"].dropna().unique()
-                    st.caption("文章による目標（評価対象外）: " + md(" / ".join(texts)))
-                st.page_link(
-                    "views/kpi_detail.py",
-                    label="詳細を見る",
-                    query_params={"kpi": kpi_id},
-                    icon=":material/query_stats:",
-                )
+    kpi_cards(
+        ctx.plan_id,
+        data,
+        sel.year_status,
+        list(dict.fromkeys(group["kpi_id"])),
+        key=f"board-{policy_no}",
+    )
 
 st.subheader("評価一覧", anchor=False)
-table = status_table(data, sel, all_years=False)
+table = context.selection_status_table(ctx, all_years=False)
 st.dataframe(table, hide_index=True)
 downloads.download_table(
     table,

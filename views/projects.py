@@ -1,9 +1,9 @@
-"""事業一覧: projects with their departments, roadmap and KPIs."""
+"""事業一覧: every project with its departments and grades; one project's roadmap and KPIs."""
 
 import pandas as pd
 import streamlit as st
 
-from kpi.dashboard import departments_of, kpis_of_project
+from kpi.dashboard import department_names, kpis_of_project, roadmap
 from kpi.fiscal import era_name, fy_label
 from kpi.status import badge_text
 from ui import context, downloads
@@ -12,7 +12,11 @@ from ui.format import md
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
 year = data.status[data.status["fiscal_year"] == sel.fiscal_year].set_index("kpi_id")
-projects = data.projects.set_index("project_id").loc[sel.project_ids].reset_index()
+projects = data.projects.set_index("project_id").loc[sel.project_ids]
+departments = department_names(data)
+listed = data.listings[data.listings["kpi_id"].isin(sel.kpi_ids)]
+kpis_shown = listed.groupby("project_id")["kpi_id"].agg(list)
+kpis_all = data.listings.groupby("project_id").size()
 
 st.title("事業一覧")
 st.caption(
@@ -21,64 +25,77 @@ st.caption(
 
 
 def grades_of(project_id: str) -> str:
-    ids = [k for k in kpis_of_project(data, project_id) if k in set(sel.kpi_ids)]
+    ids = kpis_shown.get(project_id, [])
     return "、".join(f"{k}: {badge_text(year.loc[k, 'grade'])}" for k in ids) or "指標なし"
 
 
 table = pd.DataFrame(
     {
-        "事業番号": projects["project_id"],
-        "事業名": projects["project_name"],
-        "事業推進計画": projects["measure_id"] + " " + projects["measure_name"],
-        "主管課等": ["、".join(departments_of(data, p, "lead")) for p in projects["project_id"]],
-        "関係課等": ["、".join(departments_of(data, p, "related")) for p in projects["project_id"]],
-        "再掲": projects["relisted_from"].map(
-            lambda r: f"【再掲】{r} から" if isinstance(r, str) else ""
-        ),
-        "指標数": [len(kpis_of_project(data, p)) for p in projects["project_id"]],
-        f"評価（{era_name(sel.fiscal_year)}）": [grades_of(p) for p in projects["project_id"]],
+        "事業番号": projects.index,
+        "事業名": projects["project_name"].to_numpy(),
+        "事業推進計画": (projects["measure_id"] + " " + projects["measure_name"]).to_numpy(),
+        "主管課等": departments.loc[projects.index, "lead"].to_numpy(),
+        "関係課等": departments.loc[projects.index, "related"].to_numpy(),
+        "再掲": [
+            f"【再掲】{r} から" if isinstance(r, str) else "" for r in projects["relisted_from"]
+        ],
+        "指標数": [int(kpis_all.get(p, 0)) for p in projects.index],
+        f"評価（{era_name(sel.fiscal_year)}）": [grades_of(p) for p in projects.index],
     }
 )
 st.dataframe(table, hide_index=True)
 downloads.download_table(table, "事業一覧", key="projects")
 
-st.subheader("事業ごとの取組と指標", anchor=False)
-for project in projects.itertuples():
-    relisted = (
-        f"【再掲】（{project.relisted_from} から）"
-        if isinstance(project.relisted_from, str)
-        else ""
+st.subheader("事業の詳細", anchor=False)
+if projects.empty:
+    st.info("条件に合う事業がありません。")
+    st.stop()
+# The project is in the URL (?project=2-3-1) so that a link opens it.
+options = list(projects.index)
+wanted = st.query_params.get("project")
+if wanted in options and st.session_state.get("_project_from_url") != wanted:
+    st.session_state["project_pick"] = wanted
+    st.session_state["_project_from_url"] = wanted
+if st.session_state.get("project_pick") not in options:
+    st.session_state.pop("project_pick", None)
+project_id = st.selectbox(
+    "事業（番号や名前で検索できます）",
+    options,
+    key="project_pick",
+    format_func=lambda p: f"{p}　{projects.loc[p, 'project_name']}",
+)
+st.query_params["project"] = project_id
+st.session_state["_project_from_url"] = project_id
+project = projects.loc[project_id]
+
+with st.container(border=True):
+    origin = project["relisted_from"]
+    relisted = f"　【再掲】（{origin} から）" if isinstance(origin, str) else ""
+    st.markdown(f"### {project_id}　{md(project['project_name'])}{relisted}")
+    st.caption(
+        f"基本方針{project['policy_no']} {md(project['policy_name'])} ＞ "
+        f"{project['measure_id']} {md(project['measure_name'])}"
     )
-    with st.expander(f"{project.project_id}　{project.project_name}{relisted}"):
-        st.markdown(
-            f"**主管課等**: {md('、'.join(departments_of(data, project.project_id, 'lead')))}"
-            f"　｜　**関係課等**: "
-            f"{md('、'.join(departments_of(data, project.project_id, 'related')) or 'なし')}"
-        )
-        st.markdown("**概要**  \n" + md(project.overview))
-        st.markdown("**目指すもの**  \n" + md(project.aims))
-        acts = data.activities[data.activities["project_id"] == project.project_id]
-        if len(acts):
-            st.markdown("**年度ごとの取組**")
-            roadmap = []
-            for _seq, rows in acts.groupby("seq", sort=True):
-                entry = {"取組内容": rows["label"].iloc[0]}
-                known = rows.dropna(subset=["fiscal_year"])
-                for fy in data.years:
-                    hit = known[known["fiscal_year"] == fy]
-                    entry[era_name(fy)] = hit["note"].iloc[0] if len(hit) else ""
-                entry["備考"] = "" if len(known) else "実施年度は資料から読み取れません"
-                roadmap.append(entry)
-            st.dataframe(pd.DataFrame(roadmap), hide_index=True)
-        ids = kpis_of_project(data, project.project_id)
-        if ids:
-            st.markdown("**評価指標**")
-            for k in ids:
-                st.page_link(
-                    "views/kpi_detail.py",
-                    query_params={"kpi": k},
-                    label=f"{k} {year.loc[k, 'kpi_name']} — {badge_text(year.loc[k, 'grade'])}",
-                    icon=":material/query_stats:",
-                )
-        else:
-            st.caption("この事業には評価指標がありません。")
+    st.markdown(
+        f"**主管課等**: {md(departments.loc[project_id, 'lead'])}　｜　**関係課等**: "
+        f"{md(departments.loc[project_id, 'related']) or 'なし'}"
+    )
+    st.markdown("**概要**  \n" + md(project["overview"]))
+    st.markdown("**目指すもの**  \n" + md(project["aims"]))
+    plan = roadmap(data, project_id)
+    if len(plan):
+        st.markdown("**年度ごとの取組**")
+        st.dataframe(plan, hide_index=True)
+        downloads.download_table(plan, f"取組_{project_id}", key="roadmap")
+    ids = kpis_of_project(data, project_id)
+    if ids:
+        st.markdown("**評価指標**")
+        for k in ids:
+            st.page_link(
+                "views/kpi_detail.py",
+                query_params={"kpi": k},
+                icon=":material/query_stats:",
+                label=f"{k} {year.loc[k, 'kpi_name']} — {badge_text(year.loc[k, 'grade'])}",
+            )
+    else:
+        st.caption("この事業には評価指標がありません。")

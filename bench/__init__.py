@@ -1,0 +1,1 @@
+"""Benchmarks at city, prefecture and national scale (`make bench`, docs/benchmarks.md)."""
