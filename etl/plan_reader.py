@@ -29,7 +29,7 @@ from etl.plan_format import (
 )
 from etl.problems import Problem, cell_name, has_blocking, problem
 from etl.sheet_table import Table, find_header, missing_headers
-from etl.xlsx import read_sheets
+from etl.xlsx import Workbook
 from kpi.config import Limits
 from kpi.fiscal import parse_fiscal_year
 from kpi.numbers import NUMBER, TEXT, NumberFormatError, Reading, read_target
@@ -70,6 +70,7 @@ class _Reader:
         self.filename = filename
         self.problems: list[Problem] = []
         self.rows: dict[str, list[dict]] = {t: [] for t in PLAN_TABLES}
+        self.frozen: dict[str, list[pd.DataFrame]] = {t: [] for t in PLAN_TABLES}
         self.periods: dict[str, tuple[int, int]] = {}
         # Ids present in the workbook whose own row has a problem: rows that refer to them are
         # skipped quietly, so that one bad cell gives one message, not a cascade.
@@ -382,8 +383,22 @@ class _Reader:
                 self.targets[key] = None
         return self.targets[key]
 
+    def freeze(self) -> None:
+        """Turn the rows collected so far into DataFrames (a dict per row costs more memory
+        than the row's values)."""
+        for t, cols in PLAN_TABLES.items():
+            if self.rows[t]:
+                self.frozen[t].append(pd.DataFrame(self.rows[t], columns=cols))
+                self.rows[t] = []
+
     def frames(self) -> dict[str, pd.DataFrame]:
-        return {t: pd.DataFrame(self.rows[t], columns=cols) for t, cols in PLAN_TABLES.items()}
+        self.freeze()
+        return {
+            t: pd.concat(self.frozen[t], ignore_index=True)
+            if self.frozen[t]
+            else pd.DataFrame(columns=cols)
+            for t, cols in PLAN_TABLES.items()
+        }
 
 
 def read_plan(data: bytes, filename: str = "plan.xlsx", limits: Limits | None = None) -> PlanRead:
@@ -391,32 +406,46 @@ def read_plan(data: bytes, filename: str = "plan.xlsx", limits: Limits | None = 
     problems = check_workbook_bytes(data, filename, limits)
     if problems:
         return PlanRead(problems=problems)
-    sheets = {s.name: s for s in read_sheets(data, filename=filename, fill_merged=True)}
+    book = Workbook(data, filename)
     reader = _Reader(filename)
-    tables: dict[str, Table] = {}
+    # Structure first, from the header rows only: a missing sheet or column stops here.
     for name, required in COLUMNS.items():
-        sheet = sheets.get(name)
-        if sheet is None:
+        if name not in book.sheet_names:
             reader.problems.append(problem("SHEET_MISSING", sheet=name, detail=name, file=filename))
-            continue
-        table = find_header(sheet, required, search_rows=1)
-        if table is None:
-            for h in missing_headers(sheet, required):
+        elif find_header(book.head(name, 1), required, search_rows=1) is None:
+            for h in missing_headers(book.head(name, 1), required):
                 reader.problems.append(
                     problem("COLUMN_MISSING", sheet=name, cell="1:1", detail=h, file=filename)
                 )
-            continue
-        tables[name] = table
     if reader.problems:
         return PlanRead(problems=reader.problems)
-    reader.plans(tables[SHEET_PLAN])
-    policies = reader.policies(tables[SHEET_POLICIES])
-    measures = reader.measures(tables[SHEET_MEASURES], policies)
-    projects = reader.projects(tables[SHEET_PROJECTS], measures)
-    reader.activities(tables[SHEET_ACTIVITIES], projects)
-    reader.kpis(tables[SHEET_KPIS], projects)
+
+    # Then one sheet at a time, in dependency order, each released once read: a national
+    # workbook (1,741 plans) never holds all its sheets as Python objects at once.
+    def table(name: str) -> Table:
+        found = find_header(book.sheet(name, fill_merged=True), COLUMNS[name], search_rows=1)
+        assert found is not None  # the structure was checked above
+        return found
+
+    def release(name: str) -> None:
+        book.forget(name)
+        reader.freeze()
+
+    plan_table = table(SHEET_PLAN)
+    reader.plans(plan_table)
     if not reader.rows["plans"] and not reader.problems:
-        reader.report("REQUIRED", tables[SHEET_PLAN], None, "", detail="計画")
+        reader.report("REQUIRED", plan_table, None, "", detail="計画")
+    release(SHEET_PLAN)
+    policies = reader.policies(table(SHEET_POLICIES))
+    release(SHEET_POLICIES)
+    measures = reader.measures(table(SHEET_MEASURES), policies)
+    release(SHEET_MEASURES)
+    projects = reader.projects(table(SHEET_PROJECTS), measures)
+    release(SHEET_PROJECTS)
+    reader.activities(table(SHEET_ACTIVITIES), projects)
+    release(SHEET_ACTIVITIES)
+    reader.kpis(table(SHEET_KPIS), projects)
+    release(SHEET_KPIS)
     if has_blocking(reader.problems):
         return PlanRead(problems=reader.problems)
     return PlanRead(tables=reader.frames(), problems=reader.problems)

@@ -223,6 +223,10 @@ class Workbook:
                 self._parsed[name] = self._book.get_sheet_by_name(name)
         return self._parsed[name]
 
+    def forget(self, name: str) -> None:
+        """Release calamine's copy of a sheet that has been read."""
+        self._parsed.pop(name, None)
+
     def height(self, name: str) -> int:
         """calamine's total_height: the 0-based index of the last row, that is the number of
         rows below row 1. Parses the sheet (kept for `sheet`), converts no cell."""
