@@ -37,6 +37,7 @@ from etl.plan_format import (
     SHEET_POLICIES,
     SHEET_PROJECTS,
 )
+from etl.template import HEADERS as TEMPLATE_HEADERS
 from kpi.fiscal import fy_column
 
 START_FY, END_FY = 2021, 2025
@@ -340,18 +341,7 @@ def write_actuals_workbook(
     years = years or YEARS
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("実績")
-    headers = [
-        "指標ID",
-        "事業番号",
-        "事業名",
-        "指標名",
-        "単位",
-        "年度",
-        "目標値",
-        "実績値",
-        "備考",
-        "担当課",
-    ]
+    headers = list(TEMPLATE_HEADERS)  # the same columns as the yearly template
     if with_plan_id:
         headers.append("計画ID")
     ws.append([f"【{FAKE}のベンチマーク用データ】実績値（実在の団体・実績ではありません）"])

@@ -9,6 +9,7 @@ from kpi.status import badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
 from ui.format import format_value, kpi_flags, md, target_words
+from ui.url_state import url_selectbox
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -20,22 +21,14 @@ st.title("指標の詳細")
 options = sel.kpi_ids or list(kpis.index)
 if not sel.kpi_ids:
     st.info("絞り込みに合う指標がないため、すべての指標から選べます。")
-wanted = st.query_params.get("kpi")
-if wanted in names and st.session_state.get("_kpi_from_url") != wanted:
-    st.session_state["kpi_pick"] = wanted
-    st.session_state["_kpi_from_url"] = wanted
-    if wanted not in options:
-        options = [wanted, *options]
-if st.session_state.get("kpi_pick") not in options:
-    st.session_state.pop("kpi_pick", None)
-kpi_id = st.selectbox(
+kpi_id = url_selectbox(
     "指標（番号や名前で検索できます）",
     options,
+    param="kpi",
     key="kpi_pick",
     format_func=lambda k: f"{k}　{names[k]}",
+    extra=list(names),
 )
-st.query_params["kpi"] = kpi_id
-st.session_state["_kpi_from_url"] = kpi_id
 
 kpi = kpis.loc[kpi_id]
 history = kpi_history(data, kpi_id)

@@ -8,6 +8,7 @@ from kpi.fiscal import era_name, fy_label
 from kpi.status import badge_text
 from ui import context, downloads
 from ui.format import md
+from ui.url_state import url_selectbox
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -51,21 +52,13 @@ if projects.empty:
     st.info("条件に合う事業がありません。")
     st.stop()
 # The project is in the URL (?project=2-3-1) so that a link opens it.
-options = list(projects.index)
-wanted = st.query_params.get("project")
-if wanted in options and st.session_state.get("_project_from_url") != wanted:
-    st.session_state["project_pick"] = wanted
-    st.session_state["_project_from_url"] = wanted
-if st.session_state.get("project_pick") not in options:
-    st.session_state.pop("project_pick", None)
-project_id = st.selectbox(
+project_id = url_selectbox(
     "事業（番号や名前で検索できます）",
-    options,
+    list(projects.index),
+    param="project",
     key="project_pick",
     format_func=lambda p: f"{p}　{projects.loc[p, 'project_name']}",
 )
-st.query_params["project"] = project_id
-st.session_state["_project_from_url"] = project_id
 project = projects.loc[project_id]
 
 with st.container(border=True):

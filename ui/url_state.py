@@ -1,0 +1,38 @@
+"""A selectbox whose choice lives in the URL (?kpi=2-3-1-1), so that a link opens it.
+
+Page-local widgets cannot use bind="query-params" with readable values (the URL would hold
+the formatted label), so the id is synced by hand: a new URL value wins once, then the
+widget's choice is written back to the URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+
+def url_selectbox(
+    label: str,
+    options: list[str],
+    *,
+    param: str,
+    key: str,
+    format_func: Callable[[str], str],
+    extra: list[str] | None = None,
+) -> str:
+    """`extra`: ids a link may open although the filters hide them (they are offered too)."""
+    wanted = st.query_params.get(param)
+    applied = f"_{key}_from_url"
+    if wanted in options or wanted in (extra or []):
+        if st.session_state.get(applied) != wanted:
+            st.session_state[key] = wanted
+            st.session_state[applied] = wanted
+        if wanted not in options:
+            options = [wanted, *options]
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    chosen = st.selectbox(label, options, key=key, format_func=format_func)
+    st.query_params[param] = chosen
+    st.session_state[applied] = chosen
+    return chosen
