@@ -141,14 +141,23 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("BEGIN TRANSACTION")
         try:
             yield con
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as e:
+            _rollback(con, e)
             raise
         try:
             con.execute("COMMIT")
         except duckdb.Error as e:
-            con.execute("ROLLBACK")
+            _rollback(con, e)
             raise DatabaseError(f"保存に失敗しました（変更は取り消されました）: {e}") from e
+
+
+def _rollback(con: duckdb.DuckDBPyConnection, cause: BaseException) -> None:
+    """Roll back; if that fails too (a broken connection), keep the original error in front
+    and record the second one on it."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as e:
+        cause.add_note(f"ROLLBACK も失敗しました: {e}")
 
 
 # ---------------------------------------------------------------- plan structure

@@ -260,3 +260,13 @@ def test_summarise_and_badges_do_not_rely_on_colour():
     assert (s["kpis"], s["met"], s["share_met"]) == (2, 1, 50.0)
     assert badge_text("A") == "◎ A 達成" and badge_text("D") == "× D 未達成"
     assert badge_text("未報告") == "－ 未報告"
+
+
+def test_a_failed_statement_rolls_the_whole_transaction_back(con):
+    import duckdb
+
+    before = repository.snapshot(con)
+    with pytest.raises(duckdb.Error), repository.transaction(con):
+        con.execute("INSERT INTO plans VALUES ('x', 'n', 'o', 2021, 2025)")
+        con.execute("INSERT INTO plans VALUES ('x', 'n', 'o', 2021, 2025)")  # duplicate key
+    assert repository.snapshot(con) == before  # the first insert is gone too
