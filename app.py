@@ -23,8 +23,7 @@ else:
     plan_id = filters.plan_selector(plans)
     data = context.plan_data(plan_id)
     chosen = filters.sidebar(data)
-    ctx = context.PageContext(context.settings(), plan_id, data, chosen, None)  # type: ignore[arg-type]
-    context.store(context.refresh_selection(ctx, chosen))
+    context.store(context.build(plan_id, data, chosen))
     if data.sample_current:
         st.warning(
             "**架空のサンプルデータを表示しています。** 実際の実績ではありません。"

@@ -670,7 +670,7 @@ class _Reader:
 
 
 def _too_many_rows(name: str, height: int, limits: Limits, filename: str) -> Problem | None:
-    # sheet_heights gives calamine's total_height: the 0-based index of the last row, that is
+    # Workbook.height gives calamine's total_height: the 0-based index of the last row, that is
     # the number of rows below row 1 (the data rows when the header is in row 1).
     rows = max(height, 0)
     if rows <= limits.max_data_rows:

@@ -60,6 +60,13 @@ def cmd_build(args: argparse.Namespace) -> int:
                 f"{len(c.kpis_changed)} / 変更なし {len(c.kpis_unchanged)} / 削除 "
                 f"{len(c.kpis_removed)}）"
             )
+            orphans = repository.orphaned_actuals(con, c.plan_id)
+            if len(orphans):
+                # DESIGN 5: kept in the history, listed as orphaned
+                print(
+                    f"  計画にない指標の実績 {len(orphans)} 件は履歴に残しています"
+                    f"（{'、'.join(sorted(set(orphans['kpi_id'])))}; ビュー orphaned_actuals）"
+                )
         if result.warnings:
             print(format_table(problem_rows(result.warnings)))
         status = _load_sample(con, settings, args.by) if args.sample else EXIT_OK

@@ -330,9 +330,3 @@ def read_sheets(
         for name in book.sheet_names
         if wanted is None or name in wanted
     ]
-
-
-def sheet_heights(data: bytes) -> dict[str, int]:
-    """Rows per sheet as declared (see `Workbook.height`)."""
-    book = Workbook(data)
-    return {name: book.height(name) for name in book.sheet_names}

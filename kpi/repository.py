@@ -186,33 +186,6 @@ def replace_plan(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]
         con.unregister("_plan_ids")
 
 
-def plan_content(con: duckdb.DuckDBPyConnection, plan_id: str) -> dict[str, pd.DataFrame]:
-    """One plan's structure tables, sorted, in the same shape that `replace_plan` takes."""
-    result = {}
-    for table, columns in PLAN_TABLES.items():
-        result[table] = con.execute(
-            f"SELECT {', '.join(columns)} FROM {table} WHERE plan_id = ? ORDER BY ALL",
-            [plan_id],
-        ).df()
-    return result
-
-
-def plans_content(con: duckdb.DuckDBPyConnection, plan_ids: list[str]) -> dict[str, pd.DataFrame]:
-    """The structure tables of many plans at once (one query per table, not per plan)."""
-    ids = pd.DataFrame({"plan_id": pd.Series(list(plan_ids), dtype=object)})
-    con.register("_content_ids", ids)
-    try:
-        return {
-            table: con.execute(
-                f"SELECT {', '.join(columns)} FROM {table} "
-                "WHERE plan_id IN (SELECT plan_id FROM _content_ids)"
-            ).df()
-            for table, columns in PLAN_TABLES.items()
-        }
-    finally:
-        con.unregister("_content_ids")
-
-
 def compare_plans(
     con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]
 ) -> tuple[set[str], pd.DataFrame]:
@@ -404,14 +377,6 @@ def list_uploads(con: duckdb.DuckDBPyConnection, plan_id: str | None = None) -> 
     ).df()
 
 
-def current_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
-    return con.execute(
-        "SELECT kpi_id, fiscal_year, actual_value, note, upload_id FROM kpi_actuals_current "
-        "WHERE plan_id = ?",
-        [plan_id],
-    ).df()
-
-
 def orphaned_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
     return con.execute(
         "SELECT * FROM orphaned_actuals WHERE plan_id = ? ORDER BY kpi_id, fiscal_year",
@@ -420,6 +385,29 @@ def orphaned_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFra
 
 
 # ---------------------------------------------------------------- for tests and checks
+def plans_content(con: duckdb.DuckDBPyConnection, plan_ids: list[str]) -> dict[str, pd.DataFrame]:
+    """The structure tables of many plans at once (one query per table, not per plan)."""
+    ids = pd.DataFrame({"plan_id": pd.Series(list(plan_ids), dtype=object)})
+    con.register("_content_ids", ids)
+    try:
+        return {
+            table: con.execute(
+                f"SELECT {', '.join(columns)} FROM {table} "
+                "WHERE plan_id IN (SELECT plan_id FROM _content_ids)"
+            ).df()
+            for table, columns in PLAN_TABLES.items()
+        }
+    finally:
+        con.unregister("_content_ids")
+
+
+def upload_actuals(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFrame:
+    """The values one upload stored, with the cell each came from."""
+    return con.execute(
+        "SELECT plan_id, kpi_id, fiscal_year, actual_value, note, source_cell FROM kpi_actuals "
+        "WHERE upload_id = ? ORDER BY plan_id, kpi_id, fiscal_year",
+        [upload_id],
+    ).df()
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
@@ -601,15 +589,6 @@ def template_rows(
         ORDER BY k.seq, y.fiscal_year
         """,
         {"plan_id": plan_id, "years": list(fiscal_years)},
-    ).df()
-
-
-def upload_actuals(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFrame:
-    """The values one upload stored, with the cell each came from."""
-    return con.execute(
-        "SELECT plan_id, kpi_id, fiscal_year, actual_value, note, source_cell FROM kpi_actuals "
-        "WHERE upload_id = ? ORDER BY plan_id, kpi_id, fiscal_year",
-        [upload_id],
     ).df()
 
 

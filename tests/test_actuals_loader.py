@@ -45,7 +45,7 @@ def actuals(values: dict[tuple[str, int], object], notes: dict | None = None) ->
 
 
 def current(con) -> dict[tuple[str, int], float]:
-    df = repository.current_actuals(con, PLAN_ID)
+    df = repository.current_actuals_of(con, [PLAN_ID])
     return {(r.kpi_id, r.fiscal_year): r.actual_value for r in df.itertuples()}
 
 
@@ -221,7 +221,7 @@ def test_two_threads_two_connections_both_applied_never_mixed(seed_db):
             stored = repository.upload_actuals(con, int(uid))
             expected = len(keys) + (name == "b.xlsx")
             assert len(stored) == expected
-        now = repository.current_actuals(con, PLAN_ID)
+        now = repository.current_actuals_of(con, [PLAN_ID])
         overlap = now[now.apply(lambda r: (r.kpi_id, r.fiscal_year) in set(keys), axis=1)]
         assert overlap["upload_id"].nunique() == 1  # wholly from one upload
         assert int(overlap["upload_id"].iloc[0]) == max(by_name.values())

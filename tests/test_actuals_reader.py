@@ -177,7 +177,7 @@ def test_sheet_jitsuseki_preferred_else_first_sheet_with_a_header(catalog):
 
 def _add_next_plan(con):
     """A second, newer plan (FY2026-2030) with the same KPIs, targets five years later."""
-    content = repository.plan_content(con, PLAN_ID)
+    content = repository.plans_content(con, [PLAN_ID])
     for frame in content.values():
         frame["plan_id"] = NEXT_PLAN
     content["plans"]["start_fy"] = 2026

@@ -269,3 +269,19 @@ def test_cli_usage_error_exit_2():
     with pytest.raises(SystemExit) as e:
         cli.main(["no-such-command"])
     assert e.value.code == 2
+
+
+def test_cli_build_lists_orphaned_actuals(tmp_path, capsys, plan_bytes):
+    db = tmp_path / "x.duckdb"
+    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
+
+    def drop_kpi(wb):
+        ws = wb["評価指標"]
+        ws.delete_rows(find_row(ws, 2, "2-5-3-3"))
+
+    changed = tmp_path / "plan-v2.xlsx"
+    changed.write_bytes(edit_workbook(plan_bytes, drop_kpi))
+    capsys.readouterr()
+    assert cli.main(["build", "--db", str(db), "--plan", str(changed)]) == 0
+    out = capsys.readouterr().out
+    assert "計画にない指標の実績 5 件" in out and "2-5-3-3" in out

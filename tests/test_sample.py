@@ -78,7 +78,7 @@ def test_every_grade_appears(loaded, settings):
 
 def test_values_are_plausible(loaded):
     con, _ = loaded
-    now = repository.current_actuals(con, PLAN_ID)
+    now = repository.current_actuals_of(con, [PLAN_ID])
     cumulative = con.execute("SELECT kpi_id FROM kpis WHERE cumulative").fetchall()
     for (kid,) in cumulative:
         series = now[now["kpi_id"] == kid].sort_values("fiscal_year")["actual_value"].tolist()

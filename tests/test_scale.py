@@ -42,7 +42,7 @@ def actuals_book(rows: list[list[object]], headers=("指標ID", "年度", "実�
 
 def copies_of_the_seed(con, n: int) -> list[str]:
     """n fictional copies of the seed plan (架空市0001…), loaded in one statement per table."""
-    content = repository.plan_content(con, PLAN_ID)
+    content = repository.plans_content(con, [PLAN_ID])
     ids = [f"fake-{i:04d}" for i in range(1, n + 1)]
     tables = {}
     for table, frame in content.items():

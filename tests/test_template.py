@@ -101,7 +101,7 @@ def test_a_filled_template_loads_without_any_edit(plan_con, settings, template):
     assert preview.warnings == []
     assert preview.counts == {"new": 30, "changed": 0, "unchanged": 0, "skipped": 5}
     commit_actuals(plan_con, buf.getvalue(), "filled.xlsx", by="t", settings=settings)
-    now = repository.current_actuals(plan_con, PLAN_ID)
+    now = repository.current_actuals_of(plan_con, [PLAN_ID])
     assert dict(zip(now["kpi_id"], now["actual_value"], strict=True)) == expected
     assert set(now["fiscal_year"]) == {2025}
     assert now.set_index("kpi_id").loc["1-1-1-1", "note"] == "速報値"

@@ -66,7 +66,7 @@ def filled_template(tmp_path, value: float = 250, kpi: str = "1-3-1-1") -> bytes
 
 def current_value(path, kpi="1-3-1-1", fy=2025):
     with repository.open_db(path) as con:
-        df = repository.current_actuals(con, "hadano-r3-r7")
+        df = repository.current_actuals_of(con, ["hadano-r3-r7"])
     row = df[(df["kpi_id"] == kpi) & (df["fiscal_year"] == fy)]
     return float(row["actual_value"].iloc[0])
 

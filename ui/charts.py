@@ -44,8 +44,7 @@ def _cached(fig: go.Figure) -> CachedFigure:
 
 
 def _store(plan_id: str) -> dict:
-    s = context.settings()
-    key = (str(s.db_path), context.version(), plan_id, s.today().isoformat())
+    key = context.cache_key(plan_id)
     with _lock:
         store = _stores.get(key)
         if store is None:
@@ -77,12 +76,6 @@ def cached_figure(plan_id: str, key: tuple, build: Callable[[], go.Figure]) -> g
     if fig is None:
         fig = store[key] = _cached(build())
     return fig
-
-
-def clear() -> None:
-    """Forget every cached figure (tests; a new database is picked up by its version)."""
-    with _lock:
-        _stores.clear()
 
 
 CHART_CONFIG = {

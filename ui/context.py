@@ -37,26 +37,13 @@ def version() -> tuple[int, int]:
     return service.db_version(settings().db_path)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _plans(db: str, version: tuple[int, int]):
-    return service.plans(settings())
-
-
 @st.cache_data(show_spinner="データを読み込んでいます…", max_entries=32)
 def _plan_data(db: str, version: tuple[int, int], plan_id: str, today: str) -> PlanData:
     return service.plan_data(settings(), plan_id)
 
 
-def plans():
-    s = settings()
-    if not service.database_exists(s):
-        return None
-    return _plans(str(s.db_path), version())
-
-
 def plan_data(plan_id: str) -> PlanData:
-    s = settings()
-    return _plan_data(str(s.db_path), version(), plan_id, s.today().isoformat())
+    return _plan_data(*cache_key(plan_id))
 
 
 def plan_label(row: dict) -> str:
@@ -103,10 +90,9 @@ def current() -> PageContext:
     return ctx
 
 
-def refresh_selection(ctx: PageContext, filters: Filters) -> PageContext:
-    ctx.filters = filters
-    ctx.selection = _selection(*_key(ctx.plan_id), filters)
-    return ctx
+def build(plan_id: str, data: PlanData, filters: Filters) -> PageContext:
+    """The context of this rerun: the plan's data and the (cached) selection of the filters."""
+    return PageContext(settings(), plan_id, data, filters, _selection(*cache_key(plan_id), filters))
 
 
 # Per filter set: what a page derives from the selection is computed once per database
@@ -115,7 +101,8 @@ def refresh_selection(ctx: PageContext, filters: Filters) -> PageContext:
 # An upload changes the database version, so nothing stale survives it.
 
 
-def _key(plan_id: str) -> tuple[str, tuple[int, int], str, str]:
+def cache_key(plan_id: str) -> tuple[str, tuple[int, int], str, str]:
+    """What a cached result of a plan depends on: database file and version, plan, today."""
     s = settings()
     return str(s.db_path), version(), plan_id, s.today().isoformat()
 
@@ -145,9 +132,9 @@ def _status_table(
 
 def policy_table(ctx: PageContext) -> pd.DataFrame:
     """by_policy of the current selection (a copy: the caller may change it)."""
-    return _policy_table(*_key(ctx.plan_id), ctx.filters)
+    return _policy_table(*cache_key(ctx.plan_id), ctx.filters)
 
 
 def selection_status_table(ctx: PageContext, *, all_years: bool = True) -> pd.DataFrame:
     """status_table of the current selection (a copy: the caller may change it)."""
-    return _status_table(*_key(ctx.plan_id), ctx.filters, all_years)
+    return _status_table(*cache_key(ctx.plan_id), ctx.filters, all_years)
