@@ -32,6 +32,7 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 DEFAULT_PLAN = ROOT / "data" / "plan.xlsx"
 DEFAULT_SOURCE = ROOT / "data" / "source" / "plan.toml"
 DEFAULT_SAMPLE = ROOT / "data" / "sample" / "actuals_sample.xlsx"
+PLAN_ID_HELP = "計画ID（既定: 計画が1つならそれ、複数なら最新の計画）"
 MAX_CHANGED_SHOWN = 100  # a national file may change thousands of values
 
 
@@ -261,7 +262,7 @@ def _grade(text: str) -> str:
 
 def _add_selection(p: argparse.ArgumentParser) -> None:
     """The analyst's filters of the dashboard, on the command line (DESIGN 1, 7)."""
-    p.add_argument("--plan-id", help="計画ID（既定: 計画が1つならそれ、複数なら最新の計画）")
+    p.add_argument("--plan-id", help=PLAN_ID_HELP)
     p.add_argument(
         "--fy", type=_fiscal_year, help="対象年度（例: 2025、令和7年度。既定: 実績のある最新年度）"
     )
@@ -443,11 +444,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="実績ワークブック (.xlsx)")
     p.add_argument("--by", default=getpass.getuser(), help="実行者名")
     p.add_argument("--dry-run", action="store_true", help="検証と変更内容の表示だけを行う")
-    p.add_argument("--plan-id", help="計画ID（既定: 計画が1つならそれ、複数なら最新の計画）")
+    p.add_argument("--plan-id", help=PLAN_ID_HELP)
     p = add("template", cmd_template, "年度の実績入力テンプレートを書き出す")
     p.add_argument("--fy", required=True, type=_fiscal_year, help="年度（例: 2025、令和7年度）")
     p.add_argument("--out", required=True, help="書き出すファイル (.xlsx)")
-    p.add_argument("--plan-id", help="計画ID（既定: 計画が1つならそれ、複数なら最新の計画）")
+    p.add_argument("--plan-id", help=PLAN_ID_HELP)
     p = add("rollback", cmd_rollback, "実績の取込を取り消す（削除はせず、以前の値に戻す）")
     p.add_argument("upload_id", type=int, help="取込番号（history で確認）")
     p.add_argument("--by", default=getpass.getuser(), help="実行者名")

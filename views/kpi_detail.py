@@ -90,8 +90,9 @@ st.markdown(md(kpi["rationale"]) or "（記載なし）")
 
 st.subheader("事業", anchor=False)
 departments = department_names(data)
+projects = data.projects.set_index("project_id")
 for row in projects_of_kpi(data, kpi_id).itertuples():
-    project = data.projects.set_index("project_id").loc[row.project_id]
+    project = projects.loc[row.project_id]
     origin = project["relisted_from"]
     relisted = f"　【再掲】（{origin} から）" if isinstance(origin, str) else ""
     with st.container(border=True):

@@ -38,44 +38,46 @@ def csv() -> bytes:
 
 
 name = f"{data.plan['plan_id']}_{sel.fiscal_year}"
-c1, c2, c3 = st.columns(3)
-with c1, st.container(border=True):
-    st.markdown(
-        "**庁議用 報告書（PDF）**  \n表紙・基本方針別の集計・事業ごとのグラフと年度表。"
-        "作成に数秒かかります。"
-    )
-    st.download_button(
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILES = [  # title and contents, button, builder, file name, MIME type, icon
+    (
+        "**庁議用 報告書（PDF）**  \n表紙・基本方針別の集計・事業ごとのグラフと年度表。作成に数秒かかります。",
         "PDF をダウンロード",
         pdf,
-        file_name=f"報告書_{name}.pdf",
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-        key="dl-pdf",
-        type="primary",
-    )
-with c2, st.container(border=True):
-    st.markdown("**評価一覧（Excel）**  \n評価一覧・全年度・基本方針別・部署別・出力条件のシート。")
-    st.download_button(
+        f"報告書_{name}.pdf",
+        "application/pdf",
+        "picture_as_pdf",
+    ),
+    (
+        "**評価一覧（Excel）**  \n評価一覧・全年度・基本方針別・部署別・出力条件のシート。",
         "Excel をダウンロード",
         excel,
-        file_name=f"評価一覧_{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/table_view:",
-        on_click="ignore",
-        key="dl-xlsx",
-    )
-with c3, st.container(border=True):
-    st.markdown("**全年度の評価（CSV）**  \nUTF-8（BOM 付き）。Excel でそのまま開けます。")
-    st.download_button(
+        f"評価一覧_{name}.xlsx",
+        XLSX,
+        "table_view",
+    ),
+    (
+        "**全年度の評価（CSV）**  \nUTF-8（BOM 付き）。Excel でそのまま開けます。",
         "CSV をダウンロード",
         csv,
-        file_name=f"評価_{name}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        key="dl-csv",
-    )
+        f"評価_{name}.csv",
+        "text/csv",
+        "download",
+    ),
+]
+for col, (text, label, build, file_name, mime, icon) in zip(st.columns(3), FILES, strict=True):
+    with col, st.container(border=True):
+        st.markdown(text)
+        st.download_button(
+            label,
+            build,
+            file_name=file_name,
+            mime=mime,
+            icon=f":material/{icon}:",
+            on_click="ignore",
+            key=f"dl-{file_name.rsplit('.', 1)[1]}",
+            type="primary" if mime == "application/pdf" else "secondary",
+        )
 st.caption(
     "どのファイルも、= + - @ で始まる文字は数式として実行されないよう処理しています。"
     "コマンドラインでも作れます: `python -m etl report` / `python -m etl export`"
