@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import openpyxl
 import pytest
@@ -117,6 +118,17 @@ def test_upload_a_filled_template_and_see_it_on_the_chart(app, tmp_path):
         assert re.search(r"9,876,543\s*件", body)
 
 
+def settles_in_viewport(page, locator, timeout: float = 10.0) -> bool:
+    """True once the element sits inside the viewport. Plotly redraws its SVG after
+    Streamlit places it, so a box measured mid-redraw can be missing for a moment."""
+    deadline = time.monotonic() + timeout
+    while not visible_in_viewport(page, locator):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def visible_in_viewport(page, locator) -> bool:
     box = locator.bounding_box()
     size = page.viewport_size
@@ -140,10 +152,12 @@ def test_council_screens_on_projector_and_tablet(app, tmp_path, width, height):
         for n in range(1, total + 1):
             page.wait_for_function(f"() => document.body.innerText.includes('{n} / {total}')")
             title = page.locator("h1").first
-            assert visible_in_viewport(page, title), f"title of screen {n}"
+            assert settles_in_viewport(page, title), f"title of screen {n}"
             chart = page.locator("[data-testid=stPlotlyChart] .main-svg").first
             chart.wait_for()
-            assert visible_in_viewport(page, chart), f"chart of screen {n}"
+            assert settles_in_viewport(page, chart), (
+                f"chart of screen {n}: {chart.bounding_box()} in {page.viewport_size}"
+            )
             assert page.locator("[data-testid=stSidebar]").is_hidden()
             page.screenshot(path=str(tmp_path / f"council-{width}-{n:02d}.png"))
             if n < total:
