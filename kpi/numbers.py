@@ -1,8 +1,8 @@
 """The number reader of DESIGN 4.3, shared by plan targets and yearly actuals.
 
-Order of the rules: NFKC, strip spaces, strip thousands separators, take a frequency
+Order of the rules: NFKC, strip spaces, take a frequency
 prefix (年/月) off the front and 以上/以下 off the end, strip a trailing unit, apply 万/億,
-allow a trailing % for % KPIs. A numeric Excel cell formatted as a percentage holds a
+allow a trailing % for % KPIs, then thousands separators (grouped by three). A numeric Excel cell formatted as a percentage holds a
 fraction (0.25 shown as 25%) and means 25 for a % KPI.
 """
 
@@ -21,7 +21,10 @@ PLAN_UNITS = ("人", "件", "時間", "業務", "回", "箇所", "種類", "デ�
 NOT_REPORTED = frozenset({"－", "ー", "-", "―", "—", "‐", "−", "未集計"})
 _MINUS_SIGNS = ("△", "▲", "−", "‐", "-")
 _MULTIPLIERS = (("億", 100_000_000), ("万", 10_000))
-_DECIMAL = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
+# ASCII digits only: NFKC leaves other scripts' digits (١٢) alone and float() would accept them.
+_DECIMAL = re.compile(r"^[0-9]+(?:\.[0-9]+)?$|^\.[0-9]+$")
+# Thousands separators must group by three ("7,000"); "1,2,3" or "12,5" is a typo or a decimal comma.
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
 _HAS_DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
 
@@ -99,7 +102,6 @@ def read_number(raw: object, unit: str = "", *, percent_format: bool = False) ->
         negative, s = True, s[1:]
     elif s.startswith("+"):
         s = s[1:]
-    s = s.replace(",", "")
     frequency = None
     if s[:1] in ("年", "月"):
         frequency, s = s[0], s[1:]
@@ -118,6 +120,10 @@ def read_number(raw: object, unit: str = "", *, percent_format: bool = False) ->
         if unit != "%":
             raise NumberFormatError("BAD_NUMBER", raw)
         s = s[:-1]
+    if "," in s:
+        if not _GROUPED.match(s):
+            raise NumberFormatError("BAD_NUMBER", raw)
+        s = s.replace(",", "")
     if not _DECIMAL.match(s):
         raise NumberFormatError("BAD_NUMBER", raw)
     value = float(s) * factor

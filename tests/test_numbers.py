@@ -133,6 +133,9 @@ def test_dashes_mean_not_reported(raw):
         ("25%", "件", "BAD_NUMBER"),  # % only for % KPIs
         ("1.2.3", "件", "BAD_NUMBER"),
         ("12万円", "件", "BAD_NUMBER"),
+        ("1,2,3", "件", "BAD_NUMBER"),  # commas that do not group thousands: a typo
+        ("12,5", "%", "BAD_NUMBER"),  # a decimal comma would be read 100 times too large
+        ("١٢", "件", "BAD_NUMBER"),  # digits of another script survive NFKC
         ("△5", "件", "NEGATIVE"),
         ("▲5", "件", "NEGATIVE"),
         ("-3", "件", "NEGATIVE"),
