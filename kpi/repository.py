@@ -499,8 +499,7 @@ def activities(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
 def sample_is_current(con: duckdb.DuckDBPyConnection, plan_id: str) -> bool:
     """True while any current actual of the plan comes from a sample upload (DESIGN 8)."""
     row = con.execute(
-        "SELECT count(*) FROM kpi_actuals_current a JOIN uploads u USING (upload_id) "
-        "WHERE a.plan_id = ? AND u.kind = 'sample'",
+        "SELECT count(*) FROM kpi_actuals_current_of(plan_filter := ?) WHERE is_sample",
         [plan_id],
     ).fetchone()
     return bool(row and row[0])

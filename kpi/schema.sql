@@ -120,7 +120,8 @@ CREATE TABLE IF NOT EXISTS kpi_actuals (
 -- The current values, optionally of one plan: the filter applies where kpi_actuals is read, so
 -- one plan's grading never reads the other plans' history (the view below is every plan).
 CREATE OR REPLACE MACRO kpi_actuals_current_of(plan_filter := NULL) AS TABLE
-SELECT a.plan_id, a.kpi_id, a.fiscal_year, a.actual_value, a.note, a.upload_id, a.recorded_at
+SELECT a.plan_id, a.kpi_id, a.fiscal_year, a.actual_value, a.note, a.upload_id, a.recorded_at,
+       u.kind = 'sample' AS is_sample  -- fictional sample data (DESIGN 8): never report it as real
 FROM kpi_actuals a
 JOIN uploads u ON u.upload_id = a.upload_id
 WHERE u.status = 'active' AND (plan_filter IS NULL OR a.plan_id = plan_filter)
@@ -138,13 +139,15 @@ FROM kpi_actuals a
 WHERE NOT EXISTS (SELECT 1 FROM kpis k WHERE k.plan_id = a.plan_id AND k.kpi_id = a.kpi_id);
 
 -- Grading (DESIGN 6) for every KPI and every fiscal year of its plan, as of a date.
+-- as_of decides only whether a year has ended (未報告 vs 対象年度前); the actuals are always the
+-- current ones, so this is not a snapshot of what was known on that date.
 -- b_min / c_min are the band edges from config.toml; kpi_status below bakes in the configured ones.
 -- plan_filter limits the work to one plan (the app always asks for one). It filters kpis and
 -- plans where they are read: with a national database (1,741 plans, 70,000 KPIs) a filter
 -- after the year expansion read every plan's KPIs (EXPLAIN ANALYZE, docs/benchmarks.md).
 CREATE OR REPLACE MACRO kpi_status_at(as_of, b_min, c_min, plan_filter := NULL) AS TABLE
 WITH plan_years AS (
-    SELECT plan_id, unnest(range(start_fy, end_fy + 1)) AS fiscal_year
+    SELECT plan_id, CAST(unnest(range(start_fy, end_fy + 1)) AS INTEGER) AS fiscal_year
     FROM plans
     WHERE plan_filter IS NULL OR plan_id = plan_filter
 ), plan_kpis AS (
@@ -154,8 +157,8 @@ WITH plan_years AS (
 ), base AS (
     SELECT k.plan_id, k.kpi_id, y.fiscal_year, k.direction, k.cumulative,
            t.target_value, t.comparator, t.target_text,
-           a.actual_value, a.note, a.upload_id,
-           as_of > make_date(CAST(y.fiscal_year AS INTEGER) + 1, 3, 31) AS year_ended
+           a.actual_value, a.note, a.upload_id, a.is_sample,
+           as_of > make_date(y.fiscal_year + 1, 3, 31) AS year_ended
     FROM plan_kpis k
     JOIN plan_years y USING (plan_id)
     LEFT JOIN kpi_targets t
@@ -191,5 +194,5 @@ SELECT plan_id, kpi_id, fiscal_year, target_value, comparator, target_text,
            WHEN year_ended THEN '未報告'
            ELSE '対象年度前'
        END AS grade,
-       met, note, upload_id, direction, cumulative
+       met, note, upload_id, direction, cumulative, is_sample
 FROM rated;

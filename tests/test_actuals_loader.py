@@ -172,6 +172,24 @@ def test_rolling_back_the_sample_leaves_no_sample_value(plan_con, settings):
     assert real.written
 
 
+def test_sample_values_are_marked_for_analysts_until_a_real_value_supersedes(plan_con, settings):
+    commit(plan_con, SAMPLE.read_bytes(), settings, name=SAMPLE.name, kind="sample")
+    commit(plan_con, actuals(FILE_B), settings, name="b.xlsx")
+    marks = dict(
+        plan_con.execute(
+            "SELECT kpi_id || '/' || fiscal_year, is_sample FROM kpi_status "
+            "WHERE actual_value IS NOT NULL"
+        ).fetchall()
+    )
+    real = {f"{k}/{fy}" for k, fy in FILE_B}
+    assert {k for k, sample in marks.items() if not sample} == real
+    assert len(marks) > len(real) and all(marks[k] for k in marks.keys() - real)
+    current_marks = plan_con.execute(
+        "SELECT DISTINCT is_sample FROM kpi_actuals_current ORDER BY 1"
+    ).fetchall()
+    assert current_marks == [(False,), (True,)]
+
+
 def test_blocking_file_leaves_the_database_as_it_was(plan_con, settings):
     commit(plan_con, actuals(FILE_A), settings)
     before = repository.snapshot(plan_con)
