@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -39,7 +39,8 @@ class Preview:
     filename: str
     sha256: str
     plan_ids: list[str]
-    # plan_id, kpi_id, fiscal_year, actual_value, note, source_cell, old_value, old_note, status
+    # plan_id, kpi_id, fiscal_year, actual_value, note, source_cell, old_value, old_note,
+    # old_is_sample (the current value is fictional), status
     rows: pd.DataFrame
     skipped: int
     skipped_by_plan: dict[str, int] = field(default_factory=dict)
@@ -86,8 +87,12 @@ class CommitResult:
         return bool(self.upload_ids)
 
 
-def resolve_plan_id(con: duckdb.DuckDBPyConnection, plan_id: str | None = None) -> str:
-    """The chosen plan (checked), else the only plan, else the newest (`list_plans` order)."""
+def resolve_plan_id(
+    con: duckdb.DuckDBPyConnection, plan_id: str | None = None, *, fiscal_year: int | None = None
+) -> str:
+    """The chosen plan (checked), else the only plan, else the newest (`list_plans` order);
+    given a fiscal year, the newest plan whose period covers it (a template for FY2025 is asked
+    for just when the next plan has been loaded)."""
     plans = repository.list_plans(con)
     if plan_id:
         if plan_id not in set(plans["plan_id"]):
@@ -98,6 +103,10 @@ def resolve_plan_id(con: duckdb.DuckDBPyConnection, plan_id: str | None = None) 
             "計画が登録されていません。先に計画ワークブックを読み込んでください"
             "（python -m etl build）。"
         )
+    if fiscal_year is not None:
+        covering = plans[(plans["start_fy"] <= fiscal_year) & (plans["end_fy"] >= fiscal_year)]
+        if not covering.empty:
+            return str(covering["plan_id"].iloc[0])
     return str(plans["plan_id"].iloc[0])
 
 
@@ -124,11 +133,12 @@ def _read(
 
 
 def _diff(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Rows with old_value / old_note and status new, changed or unchanged (vectorised)."""
-    old = current[[*KEYS, "actual_value", "note"]].rename(
-        columns={"actual_value": "old_value", "note": "old_note"}
+    """Rows with old_value / old_note / old_is_sample and status new, changed or unchanged
+    (vectorised)."""
+    old = current[[*KEYS, "actual_value", "note", "is_sample"]].rename(
+        columns={"actual_value": "old_value", "note": "old_note", "is_sample": "old_is_sample"}
     )
-    old = old.astype({"fiscal_year": "int64", "old_value": "float64"})
+    old = old.astype({"fiscal_year": "int64", "old_value": "float64", "old_is_sample": "boolean"})
     merged = rows.merge(old, how="left", on=KEYS, validate="one_to_one")
     same_value = merged["actual_value"] == merged["old_value"]
     same_note = merged["note"].fillna("") == merged["old_note"].fillna("")
@@ -139,30 +149,24 @@ def _diff(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
 
 
 def _preview(
-    con: duckdb.DuckDBPyConnection,
-    read: ActualsRead,
-    filename: str,
-    sha: str,
-    kind: str,
-    only: list[str] | None = None,
+    con: duckdb.DuckDBPyConnection, read: ActualsRead, filename: str, sha: str, kind: str
 ) -> Preview:
-    """The diff of the file's rows (of the plans in `only`, when given) against the current values."""
+    """The diff of the file's rows against the current values."""
     plans = read.plan_ids
-    compared = plans if only is None else only
-    rows = read.rows
-    if not set(plans) <= set(compared):
-        rows = rows[rows["plan_id"].isin(compared)]
-    current = repository.current_actuals_of(con, compared)
+    rows = _diff(read.rows, repository.current_actuals_of(con, plans)).reset_index(drop=True)
+    # Bytes already active for a plan are a no-op only while they still match what is current:
+    # loading an earlier file again after a later correction is how a clerk undoes it.
     already = repository.active_uploads_with_sha(con, sha, kind)
+    changing = set(rows.loc[rows["status"] != UNCHANGED, "plan_id"])
     return Preview(
         filename=filename,
         sha256=sha,
         plan_ids=plans,
-        rows=_diff(rows, current).reset_index(drop=True),
+        rows=rows,
         skipped=read.skipped,
         skipped_by_plan=dict(read.skipped_by_plan),
         warnings=read.warnings,
-        already_by_plan={p: already[p] for p in plans if p in already},
+        already_by_plan={p: already[p] for p in plans if p in already and p not in changing},
     )
 
 
@@ -195,7 +199,8 @@ def commit_actuals(
 ) -> CommitResult:
     """Validate and load in one transaction: one upload row per plan the file covers.
 
-    The same bytes already active for a plan are not loaded again. `progress(done, total)` is
+    The same bytes already active for a plan are not loaded again while nothing would change.
+    `progress(done, total)` is
     called inside the transaction after each write: the upload rows (done = the number of
     plans), then the values (done == total).
     """
@@ -209,9 +214,10 @@ def commit_actuals(
     expected: dict[int, int] = {}
     with repository.transaction(con):
         # Recomputed here: another upload may have landed since the preview.
-        already = repository.active_uploads_with_sha(con, sha, kind)
-        todo = [p for p in read.plan_ids if p not in already]
-        preview = _preview(con, read, filename, sha, kind, only=todo)
+        preview = _preview(con, read, filename, sha, kind)
+        todo = [p for p in read.plan_ids if p not in preview.already_by_plan]
+        if len(todo) < len(read.plan_ids):
+            preview = replace(preview, rows=preview.rows[preview.rows["plan_id"].isin(todo)])
         total = len(todo) + 1
         counts = preview.rows.groupby(["plan_id", "status"]).size().to_dict()
         n = {
@@ -263,12 +269,30 @@ def _verify(con: duckdb.DuckDBPyConnection, expected: dict[int, int]) -> None:
         )
 
 
-def rollback_upload(
-    con: duckdb.DuckDBPyConnection, upload_id: int, *, by: str, now: dt.datetime | None = None
-) -> dict:
-    """Mark an actuals or sample upload rolled back (nothing is deleted); returns its row."""
-    now = now or dt.datetime.now()
-    with repository.transaction(con):
+REVERTED, REMOVED, KEPT = "reverted", "removed", "kept"
+
+
+@dataclass
+class RollbackEffect:
+    """What rolling back some uploads does to each value they wrote."""
+
+    uploads: list[dict]  # the uploads' rows (after the rollback, when it was done)
+    # plan_id, kpi_id, fiscal_year, current_value, current_note, current_upload_id,
+    # after_value, after_note, after_upload_id, after_is_sample, status
+    rows: pd.DataFrame
+
+    def count(self, status: str) -> int:
+        return int((self.rows["status"] == status).sum())
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: self.count(s) for s in (REVERTED, REMOVED, KEPT)}
+
+
+def _checked(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> list[dict]:
+    """The uploads, refusing unknown ones (NotFound), plan workbooks and rolled back ones."""
+    infos = []
+    for upload_id in dict.fromkeys(upload_ids):
         info = repository.upload(con, upload_id)  # NotFound for an unknown id
         if info["kind"] == "plan":
             raise RollbackRefused(
@@ -280,8 +304,48 @@ def rollback_upload(
                 f"取込番号 {upload_id} は既に取り消されています"
                 f"（{info['rolled_back_at']}、{info['rolled_back_by']}）。"
             )
-        repository.set_upload_status(con, upload_id, by=by, at=now)
-    after = repository.upload(con, upload_id)
-    if after["status"] != "rolled_back":
-        raise DatabaseError(f"取込番号 {upload_id} の取消を保存できませんでした。")
-    return after
+        infos.append(info)
+    return infos
+
+
+def _effect(con: duckdb.DuckDBPyConnection, infos: list[dict]) -> RollbackEffect:
+    ids = [int(i["upload_id"]) for i in infos]
+    rows = repository.rollback_effect(con, ids)
+    mine = rows["current_upload_id"].isin(ids)
+    rows["status"] = np.where(mine, np.where(rows["after_value"].isna(), REMOVED, REVERTED), KEPT)
+    return RollbackEffect(uploads=infos, rows=rows)
+
+
+def rollback_preview(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> RollbackEffect:
+    """What a rollback would change, value by value; reads only."""
+    return _effect(con, _checked(con, upload_ids))
+
+
+def rollback_uploads(
+    con: duckdb.DuckDBPyConnection,
+    upload_ids: list[int],
+    *,
+    by: str,
+    now: dt.datetime | None = None,
+) -> RollbackEffect:
+    """Mark actuals or sample uploads rolled back, all or none (nothing is deleted): the value
+    before them is current again, unless a newer upload holds one (status `kept`)."""
+    now = now or dt.datetime.now()
+    with repository.transaction(con):
+        effect = _effect(con, _checked(con, upload_ids))
+        for info in effect.uploads:
+            repository.set_upload_status(con, int(info["upload_id"]), by=by, at=now)
+    effect.uploads = [repository.upload(con, int(i["upload_id"])) for i in effect.uploads]
+    if any(info["status"] != "rolled_back" for info in effect.uploads):
+        raise DatabaseError(
+            f"取込番号 {', '.join(str(i['upload_id']) for i in effect.uploads)} の取消を"
+            "保存できませんでした。"
+        )
+    return effect
+
+
+def rollback_upload(
+    con: duckdb.DuckDBPyConnection, upload_id: int, *, by: str, now: dt.datetime | None = None
+) -> dict:
+    """Roll back one upload; returns its row."""
+    return rollback_uploads(con, [upload_id], by=by, now=now).uploads[0]

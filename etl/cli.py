@@ -13,10 +13,12 @@ import duckdb
 
 from etl.actuals_loader import (
     Preview,
+    RollbackEffect,
     commit_actuals,
     preview_actuals,
     resolve_plan_id,
-    rollback_upload,
+    rollback_preview,
+    rollback_uploads,
 )
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected, problem_rows
@@ -126,8 +128,9 @@ def _print_preview(preview: Preview) -> None:
             row |= {
                 "指標ID": r["kpi_id"],
                 "年度": fy_column(int(r["fiscal_year"])),
-                "変更前": _num(r["old_value"]),
+                "変更前": _num(r["old_value"]) + ("（架空）" if r["old_is_sample"] is True else ""),
                 "変更後": _num(r["actual_value"]),
+                "備考（変更前）": r["old_note"] if isinstance(r["old_note"], str) else "",
                 "備考（変更後）": r["note"] if isinstance(r["note"], str) else "",
                 "セル": r["source_cell"],
             }
@@ -162,7 +165,7 @@ def cmd_load_actuals(args: argparse.Namespace) -> int:
         )
     if result.written:
         print(f"\n取り込みました: 取込番号 {_ids(result.upload_ids)}")
-        print(f"取り消すには: python -m etl rollback {result.upload_ids[0]}")
+        print(f"取り消すには: python -m etl rollback {_id_args(result.upload_ids)}")
     elif result.already_loaded is not None:
         print(
             f"\nこのファイルは取込番号 {result.already_loaded} として取込済みです。変更はありません。"
@@ -178,7 +181,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     settings = _settings(args)
     with repository.open_db(settings.db_path, retries=3) as con:
         repository.init_schema(con, settings.grading)
-        plan_id = resolve_plan_id(con, args.plan_id)
+        plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
         data = build_template(con, plan_id, args.fy, today=settings.today())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -187,15 +190,65 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _id_args(ids: list[int]) -> str:
+    """Upload ids as `rollback` takes them: a range when consecutive (a national file has 1,741)."""
+    if len(ids) > 2 and ids == list(range(ids[0], ids[-1] + 1)):
+        return f"{ids[0]}-{ids[-1]}"
+    return " ".join(map(str, ids))
+
+
+def _upload_id_range(text: str) -> list[int]:
+    first, _, last = text.partition("-")
+    try:
+        ids = [int(first)] if not last else list(range(int(first), int(last) + 1))
+    except ValueError:
+        ids = []
+    if not ids:
+        raise argparse.ArgumentTypeError(f"取込番号を読み取れません: {text}（例: 12、12-20）")
+    return ids
+
+
+def _print_rollback(effect: RollbackEffect) -> None:
+    counts = effect.counts
+    print(
+        f"以前の値に戻る {counts['reverted']} / 値がなくなる {counts['removed']} / "
+        f"新しい取込が同じ指標・年度の値を持つため変わらない {counts['kept']}"
+    )
+    rows = effect.rows[effect.rows["status"] != "kept"]
+    several = rows["plan_id"].nunique() > 1
+    table = []
+    for r in rows.head(MAX_CHANGED_SHOWN).to_dict("records"):
+        row = {"計画ID": r["plan_id"]} if several else {}
+        after = _num(r["after_value"]) or "（なし）"
+        row |= {
+            "指標ID": r["kpi_id"],
+            "年度": fy_column(int(r["fiscal_year"])),
+            "現在の値": _num(r["current_value"]),
+            "取消後の値": after + ("（架空）" if r["after_is_sample"] is True else ""),
+        }
+        table.append(row)
+    if table:
+        print(format_table(table))
+        if len(rows) > MAX_CHANGED_SHOWN:
+            print(f"…ほか {len(rows) - MAX_CHANGED_SHOWN} 件")
+
+
 def cmd_rollback(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    ids = list(dict.fromkeys(i for group in args.upload_ids for i in group))
     with repository.open_db(settings.db_path, retries=3) as con:
         repository.init_schema(con, settings.grading)
-        info = rollback_upload(con, args.upload_id, by=args.by)
-    print(
-        f"取込番号 {args.upload_id}（{info['filename']}、計画 {info['plan_id']}）を取り消しました。"
-        "この取込より前の値が現在の値に戻ります（履歴は削除されません）。"
-    )
+        if args.dry_run:
+            _print_rollback(rollback_preview(con, ids))
+            print("\n--dry-run のため取り消していません（データベースは変更されていません）。")
+            return EXIT_OK
+        effect = rollback_uploads(con, ids, by=args.by)
+    for info in effect.uploads:
+        print(
+            f"取込番号 {info['upload_id']}（{info['filename']}、計画 {info['plan_id']}）を取り消しました。"
+        )
+    _print_rollback(effect)
+    print("履歴は削除されません。取り消した取込の値は取込履歴に残ります。")
     return EXIT_OK
 
 
@@ -448,10 +501,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("template", cmd_template, "年度の実績入力テンプレートを書き出す")
     p.add_argument("--fy", required=True, type=_fiscal_year, help="年度（例: 2025、令和7年度）")
     p.add_argument("--out", required=True, help="書き出すファイル (.xlsx)")
-    p.add_argument("--plan-id", help=PLAN_ID_HELP)
+    p.add_argument("--plan-id", help="計画ID（既定: その年度を期間に含む最新の計画）")
     p = add("rollback", cmd_rollback, "実績の取込を取り消す（削除はせず、以前の値に戻す）")
-    p.add_argument("upload_id", type=int, help="取込番号（history で確認）")
+    p.add_argument(
+        "upload_ids",
+        nargs="+",
+        type=_upload_id_range,
+        metavar="UPLOAD_ID",
+        help="取込番号（history で確認）。複数や範囲（12-20）も可、まとめて取り消す",
+    )
     p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--dry-run", action="store_true", help="変わる値の表示だけを行う")
     p = add("sample-workbook", cmd_sample_workbook, "架空のサンプル実績ワークブックを生成する")
     p.add_argument("--plan", default=str(DEFAULT_PLAN), help="計画ワークブック (.xlsx)")
     p.add_argument("--out", default=str(DEFAULT_SAMPLE))

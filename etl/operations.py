@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from etl.actuals_loader import CommitResult, Preview, commit_actuals, preview_actuals
-from etl.actuals_loader import rollback_upload as _rollback
+from etl.actuals_loader import (
+    CommitResult,
+    Preview,
+    RollbackEffect,
+    commit_actuals,
+    preview_actuals,
+    rollback_preview,
+    rollback_uploads,
+)
 from etl.template import build_template
 from kpi import repository
 from kpi.config import Settings
@@ -34,9 +41,14 @@ def commit(
         return commit_actuals(con, data, filename, by=by, settings=settings, plan_id=plan_id)
 
 
-def rollback(settings: Settings, upload_id: int, *, by: str) -> dict:
+def rollback_effect(settings: Settings, upload_id: int) -> RollbackEffect:
     with repository.open_db(settings.db_path, retries=RETRIES) as con:
-        return _rollback(con, upload_id, by=by)
+        return rollback_preview(con, [upload_id])
+
+
+def rollback(settings: Settings, upload_id: int, *, by: str) -> RollbackEffect:
+    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+        return rollback_uploads(con, [upload_id], by=by)
 
 
 def history(settings: Settings, plan_id: str | None = None) -> pd.DataFrame:

@@ -370,6 +370,42 @@ def set_upload_status(
     )
 
 
+def rollback_effect(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> pd.DataFrame:
+    """Every (plan, KPI, year) the uploads wrote: its current value and the value that would be
+    current without them (NULL: none). A newer active upload may hold the current value."""
+    return con.execute(
+        """
+        WITH touched AS (
+            SELECT DISTINCT plan_id, kpi_id, fiscal_year FROM kpi_actuals
+            WHERE upload_id IN (SELECT unnest($ids::INTEGER[]))
+        ), cur AS (
+            SELECT c.* FROM kpi_actuals_current c SEMI JOIN touched USING (plan_id, kpi_id, fiscal_year)
+        ), after AS (
+            SELECT a.plan_id, a.kpi_id, a.fiscal_year, a.actual_value, a.note, a.upload_id,
+                   u.kind = 'sample' AS is_sample
+            FROM kpi_actuals a
+            JOIN uploads u ON u.upload_id = a.upload_id
+            SEMI JOIN touched t
+                ON t.plan_id = a.plan_id AND t.kpi_id = a.kpi_id AND t.fiscal_year = a.fiscal_year
+            WHERE u.status = 'active' AND a.upload_id NOT IN (SELECT unnest($ids::INTEGER[]))
+            QUALIFY row_number() OVER (
+                PARTITION BY a.plan_id, a.kpi_id, a.fiscal_year ORDER BY a.upload_id DESC
+            ) = 1
+        )
+        SELECT t.plan_id, t.kpi_id, t.fiscal_year,
+               cur.actual_value AS current_value, cur.note AS current_note,
+               cur.upload_id AS current_upload_id,
+               after.actual_value AS after_value, after.note AS after_note,
+               after.upload_id AS after_upload_id, after.is_sample AS after_is_sample
+        FROM touched t
+        LEFT JOIN cur USING (plan_id, kpi_id, fiscal_year)
+        LEFT JOIN after USING (plan_id, kpi_id, fiscal_year)
+        ORDER BY t.plan_id, t.kpi_id, t.fiscal_year
+        """,
+        {"ids": [int(i) for i in upload_ids]},
+    ).df()
+
+
 def list_uploads(con: duckdb.DuckDBPyConnection, plan_id: str | None = None) -> pd.DataFrame:
     return con.execute(
         "SELECT * FROM uploads WHERE ? IS NULL OR plan_id = ? ORDER BY upload_id DESC",
@@ -562,7 +598,7 @@ def current_actuals_of(
         else ""
     )
     return con.execute(
-        "SELECT plan_id, kpi_id, fiscal_year, actual_value, note, upload_id "
+        "SELECT plan_id, kpi_id, fiscal_year, actual_value, note, upload_id, is_sample "
         f"FROM kpi_actuals_current WHERE {_PLAN_FILTER} {only}",
         _plan_ids_param(plan_ids),
     ).df()

@@ -20,12 +20,16 @@ from etl.actuals_loader import (
     RollbackRefused,
     commit_actuals,
     preview_actuals,
+    resolve_plan_id,
+    rollback_preview,
     rollback_upload,
+    rollback_uploads,
 )
 from etl.problems import InputRejected
 from kpi import repository
 from kpi.config import ROOT
 from kpi.errors import DatabaseBusy, NotFound
+from tests.test_actuals_reader import NEXT_PLAN, _add_next_plan
 
 PLAN_ID = "hadano-r3-r7"
 SAMPLE = ROOT / "data" / "sample" / "actuals_sample.xlsx"
@@ -106,6 +110,17 @@ def test_same_file_twice_changes_nothing(plan_con, settings):
     assert repository.snapshot(plan_con) == before
 
 
+def test_loading_an_earlier_file_again_undoes_a_later_correction(plan_con, settings):
+    a = actuals(FILE_A)
+    first = commit(plan_con, a, settings).upload_ids[0]
+    commit(plan_con, actuals({("1-2-1-2", 2024): 2750}), settings, name="fix.xlsx")
+    preview = preview_actuals(plan_con, a, "a.xlsx", plan_id=None, settings=settings)
+    assert preview.already_loaded is None and preview.counts["changed"] == 1
+    again = commit(plan_con, a, settings)
+    assert again.written and again.upload_ids[0] != first
+    assert current(plan_con) == {k: float(v) for k, v in FILE_A.items()}
+
+
 def test_second_file_supersedes(plan_con, settings):
     commit(plan_con, actuals(FILE_A), settings)
     result = commit(plan_con, actuals(FILE_B), settings, name="b.xlsx")
@@ -150,6 +165,44 @@ def test_rollback_restores_the_previous_value(plan_con, settings):
         rollback_upload(plan_con, plan_upload, by="tester")
     # The same bytes may be loaded again after their upload was rolled back.
     assert commit(plan_con, actuals(FILE_B), settings, name="b.xlsx").written
+
+
+def test_rollback_says_value_by_value_what_it_changes(plan_con, settings):
+    commit(plan_con, actuals(FILE_A), settings)
+    b = commit(plan_con, actuals(FILE_B), settings, name="b.xlsx").upload_ids[0]
+    before = repository.snapshot(plan_con)
+    effect = rollback_preview(plan_con, [b])
+    assert repository.snapshot(plan_con) == before  # a preview writes nothing
+    status = {
+        (r.kpi_id, r.status): (r.current_value, r.after_value) for r in effect.rows.itertuples()
+    }
+    assert status[("1-2-1-2", "reverted")] == (2750.0, 2600.0)
+    assert status[("1-2-1-1", "reverted")] == (7900.0, 7900.0)  # A said the same
+    assert ("1-2-1-3", "removed") in status  # only B had it
+    assert effect.counts == {"reverted": 2, "removed": 1, "kept": 0}
+
+
+def test_rollback_of_a_value_a_newer_file_restated_keeps_it_and_says_so(plan_con, settings):
+    commit(plan_con, actuals(FILE_A), settings)
+    b = commit(plan_con, actuals(FILE_B), settings, name="b.xlsx").upload_ids[0]
+    restated = actuals({**FILE_B, ("2-5-3-3", 2025): "－"})  # other bytes, the same values
+    assert commit(plan_con, restated, settings, name="b-copy.xlsx").written
+    effect = rollback_uploads(plan_con, [b], by="tester")
+    assert effect.counts == {"reverted": 0, "removed": 0, "kept": 3}
+    assert current(plan_con)[("1-2-1-2", 2024)] == 2750.0
+
+
+def test_rollback_of_several_uploads_is_all_or_nothing(plan_con, settings):
+    a = commit(plan_con, actuals(FILE_A), settings).upload_ids[0]
+    b = commit(plan_con, actuals(FILE_B), settings, name="b.xlsx").upload_ids[0]
+    before = repository.snapshot(plan_con)
+    with pytest.raises(NotFound):
+        rollback_uploads(plan_con, [a, b, 999], by="tester")
+    assert repository.snapshot(plan_con) == before
+    effect = rollback_uploads(plan_con, [a, b], by="tester")
+    assert [u["status"] for u in effect.uploads] == ["rolled_back", "rolled_back"]
+    assert current(plan_con) == {}
+    assert effect.counts["removed"] == 4
 
 
 def test_rolling_back_an_older_upload_keeps_values_a_newer_file_restated(plan_con, settings):
@@ -374,6 +427,36 @@ def test_cli_load_history_and_rollback(db, tmp_path, capsys):
     assert cli.main(["rollback", "77", "--db", str(db)]) == 1
 
 
+def test_cli_rollback_several_with_dry_run_first(db, tmp_path, capsys):
+    assert cli.main(["load-actuals", str(_write(tmp_path, FILE_A)), "--db", str(db)]) == 0
+    b = _write(tmp_path, FILE_B, name="b.xlsx")
+    assert cli.main(["load-actuals", str(b), "--db", str(db)]) == 0
+    assert "rollback 3" in capsys.readouterr().out
+    before = snapshot_of(db)
+    assert cli.main(["rollback", "2-3", "--dry-run", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "値がなくなる 4" in out and "--dry-run" in out
+    assert snapshot_of(db) == before
+    assert cli.main(["rollback", "3", "2", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "取込番号 2" in out and "取込番号 3" in out
+    with repository.open_db(db) as con:
+        assert set(repository.list_uploads(con).query("kind == 'actuals'")["status"]) == {
+            "rolled_back"
+        }
+    with pytest.raises(SystemExit) as e:
+        cli.main(["rollback", "x-3", "--db", str(db)])
+    assert e.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("ids", "args"), [([7], "7"), ([3, 4], "3 4"), ([3, 4, 5], "3-5"), ([3, 5, 6], "3 5 6")]
+)
+def test_rollback_hint_names_every_upload_of_the_file(ids, args):
+    assert cli._id_args(ids) == args
+    assert [i for text in args.split() for i in cli._upload_id_range(text)] == ids
+
+
 def test_cli_rejected_file_exit_1(db, tmp_path, capsys):
     before = snapshot_of(db)
     path = _write(tmp_path, {("1-2-1-1", 2019): 1, ("1-2-1-2", 2024): -1}, "bad.xlsx")
@@ -399,6 +482,17 @@ def test_cli_template(seed_db, tmp_path, capsys):
     assert e.value.code == 2
 
 
+def test_cli_template_picks_the_plan_covering_the_year(seed_db, tmp_path, capsys):
+    with repository.open_db(seed_db.db_path) as con:
+        _add_next_plan(con)
+        assert resolve_plan_id(con, fiscal_year=2027) == NEXT_PLAN
+        assert resolve_plan_id(con, fiscal_year=2040) == NEXT_PLAN  # none covers it: newest
+    out = tmp_path / "t.xlsx"
+    args = ["template", "--fy", "2025", "--out", str(out), "--db", str(seed_db.db_path)]
+    assert cli.main(args) == 0
+    assert f"計画 {PLAN_ID}" in capsys.readouterr().out
+
+
 def test_cli_build_with_sample_once(tmp_path, capsys):
     db = tmp_path / "x.duckdb"
     assert cli.main(["build", "--db", str(db), "--sample"]) == 0
@@ -408,6 +502,21 @@ def test_cli_build_with_sample_once(tmp_path, capsys):
     with repository.open_db(db) as con:
         uploads = repository.list_uploads(con)
     assert list(uploads["kind"]) == ["sample", "plan"]
+
+
+def test_cli_preview_marks_a_fictional_old_value_and_shows_the_old_note(tmp_path, capsys):
+    db = tmp_path / "x.duckdb"
+    assert cli.main(["build", "--db", str(db), "--sample"]) == 0
+    with repository.open_db(db) as con:
+        kid, fy, value, note = con.execute(
+            "SELECT kpi_id, fiscal_year, actual_value, note FROM kpi_actuals_current "
+            "WHERE note IS NOT NULL ORDER BY kpi_id LIMIT 1"
+        ).fetchone()
+    path = _write(tmp_path, {(kid, fy): value + 1})
+    capsys.readouterr()
+    assert cli.main(["load-actuals", str(path), "--dry-run", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert f"{value:,.10g}（架空）" in out and note[:10] in out
 
 
 def _write(tmp_path: Path, values: dict, name: str = "a.xlsx") -> Path:

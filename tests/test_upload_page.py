@@ -126,6 +126,12 @@ def test_preview_then_confirm_then_rollback(db, tmp_path):
     at.selectbox(key="rollback_target").set_value(latest)
     at.checkbox(key="rollback_sure").check()
     at.run()
+    # Before confirming: which value goes back to what.
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["以前の値に戻る"] == "1 件" and metrics["値がなくなる"] == "0 件"
+    effect = next(d.value for d in at.dataframe if "取消後の値" in d.value.columns)
+    assert list(effect["現在の値"]) == [250.0] and list(effect["取消後の値"]) == [old]
+    assert current_value(db) == 250.0
     next(b for b in at.button if b.label == "取り消す").click()
     at.run()
     assert any(f"取込番号 {latest} を取り消しました" in s.value for s in at.success)

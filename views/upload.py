@@ -32,7 +32,9 @@ def preview_table(preview) -> pd.DataFrame:
             "年度": rows["fiscal_year"].map(fy_label),
             "現在の値": rows["old_value"],
             "新しい値": rows["actual_value"],
-            "備考": rows["note"],
+            "現在の備考": rows["old_note"],
+            "新しい備考": rows["note"],
+            "現在の値の出典": rows["old_is_sample"].map({True: "サンプル（架空）", False: "実績"}),
             "セル": rows["source_cell"],
         }
     )
@@ -108,6 +110,36 @@ def upload_section(user: str) -> None:
         st.info(f"取込番号 {result.already_loaded} として取込済みのため、何も変更していません。")
 
 
+def rollback_effect_table(effect) -> None:
+    """What the rollback changes, before the user confirms it."""
+    counts = effect.counts
+    c = st.columns(3)
+    c[0].metric("以前の値に戻る", f"{counts['reverted']} 件")
+    c[1].metric("値がなくなる", f"{counts['removed']} 件", help="この取込より前に値がありません。")
+    c[2].metric(
+        "変わらない",
+        f"{counts['kept']} 件",
+        help="後の取込が同じ指標・年度の値を持っているため、その値のままです。",
+    )
+    rows = effect.rows
+    labels = {"reverted": "以前の値に戻る", "removed": "値がなくなる", "kept": "変わらない"}
+    names = data.kpis.set_index("kpi_id")["kpi_name"]
+    table = pd.DataFrame(
+        {
+            "区分": rows["status"].map(labels),
+            "指標ID": rows["kpi_id"],
+            "指標名": rows["kpi_id"].map(names),
+            "年度": rows["fiscal_year"].map(fy_label),
+            "現在の値": rows["current_value"],
+            "取消後の値": rows["after_value"],
+            "取消後の値の出典": rows["after_is_sample"].map(
+                {True: "サンプル（架空）", False: "実績"}
+            ),
+        }
+    )
+    st.dataframe(table, hide_index=True)
+
+
 def rollback_section(history: pd.DataFrame, user: str | None) -> None:
     st.markdown(
         "**取込の取消**　取り消すと、その取込の前の値が再び表示されます。データは削除されません。"
@@ -129,12 +161,13 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
     target = st.selectbox(
         "取り消す取込", list(labels), format_func=labels.get, key="rollback_target"
     )
+    effect = attempt(lambda: operations.rollback_effect(settings, int(target)), key="rollback")
+    if effect is None:
+        return
+    rollback_effect_table(effect)
     sure = st.checkbox("この取込を取り消します", key="rollback_sure")
     if st.button("取り消す", disabled=not sure, key="rollback", icon=":material/undo:"):
-        try:
-            operations.rollback(settings, int(target), by=user)
-        except KpiError as e:
-            st.error(str(e))
+        if attempt(lambda: operations.rollback(settings, int(target), by=user), key="rb") is None:
             return
         st.session_state["_rolled_back"] = int(target)
         st.session_state.pop("rollback_sure", None)
