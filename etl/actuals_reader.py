@@ -19,18 +19,24 @@ import numpy as np
 import pandas as pd
 
 from etl.guard import check_workbook_bytes
-from etl.plan_format import normalize_id
+from etl.plan_format import header_key, normalize_id
 from etl.problems import WARNING, InputRejected, Problem, cell_name, has_blocking, problem
 from etl.sheet_table import Table, find_header
 from etl.xlsx import Sheet, Workbook
 from kpi import repository
 from kpi.config import Limits
-from kpi.fiscal import fy_column, parse_fiscal_year
+from kpi.fiscal import fy_column, fy_label, parse_fiscal_year
 from kpi.numbers import NOT_REPORTED, NumberFormatError, normalize, read_number, read_numbers
 
 SHEET = "実績"
 COL_KPI, COL_YEAR, COL_VALUE, COL_NOTE, COL_PLAN = "指標ID", "年度", "実績値", "備考", "計画ID"
 REQUIRED_HEADERS = [COL_KPI, COL_YEAR, COL_VALUE]
+READ_HEADERS = [COL_KPI, COL_YEAR, COL_VALUE, COL_PLAN, COL_NOTE]  # the columns the rules read
+# The fix of YEAR_OUT_OF_PLAN: a year of the next plan is the usual cause.
+OTHER_PLAN_HINT = (
+    "別の計画の年度であれば、その計画を選んでから読み込むか（画面の計画の選択、コマンドでは "
+    "--plan-id）、計画ID 列を設けて行ごとに計画を指定してください。"
+)
 HEADER_SEARCH_ROWS = 20
 # object, not pandas' string dtype, for text: a missing note must stay None (NULL), not NaN.
 ROW_DTYPES = {
@@ -214,6 +220,19 @@ def _note(v: object) -> str | None:
     return _text(v) or None
 
 
+def _typed_percent(raw: object, percent_format: bool) -> bool:
+    """The clerk wrote a percentage explicitly: a % sign, or a cell formatted as a percentage.
+    Only a plain number at most 1 may be a fraction meant as a percentage."""
+    return percent_format or (isinstance(raw, str) and "%" in normalize(raw))
+
+
+def _number_examples(unit: str) -> str:
+    """Examples for BAD_NUMBER's fix, in the KPI's unit: `25%` only where % is allowed."""
+    if unit == "%":
+        return "25、25%、25.5%"
+    return f"1200、1,200{unit}、780万" if unit else "1200、1,200、780万"
+
+
 def _not_reported(v: object) -> bool:
     """Blank, or one of the dashes and 未集計 (DESIGN 4.2)."""
     if isinstance(v, str):
@@ -315,6 +334,47 @@ class _Reader:
         self.i_note = at(self.c_note) if self.c_note is not None else None
         self.i_plan = at(self.c_plan) if self.c_plan is not None else None
         self.cache: dict[tuple, object] = {}  # (what, type, value, ...) -> parsed, per file
+        self.rows = sheet.rows  # the sheet's rows, merged key cells filled in
+        # Rows under a merged 実績値 cell: the first holds the problem, the others None.
+        self.merged_value: dict[int, Problem | None] = {}
+        if sheet.merged:
+            self._merges(sheet.merged)
+
+    def _merges(self, ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+        """A key cell (計画ID, 指標ID, 年度) merged down a column means its value on every row of
+        the range (clerks merge a year over a block). A merged 実績値 cannot be given to one
+        row: the rows it covers are reported (MERGED_VALUE) and not read. Both readers see
+        the result, so it is done once, here."""
+        first, last = self.header_row + 1, len(self.rows) - 1
+        keys = [c for c in (self.c_plan, self.c_kpi, self.c_year) if c is not None]
+        rows: list | None = None
+        for (r0, c0), (r1, c1) in ranges:
+            if r1 < first or r0 > last:
+                continue
+            if c0 <= self.c_value <= c1 and (r1 > r0 or c0 != self.c_value):
+                name = f"{cell_name(r0, c0)}:{cell_name(r1, c1)}"
+                start = max(r0, first)
+                self.merged_value[start] = problem(
+                    "MERGED_VALUE",
+                    sheet=self.sheet.name,
+                    cell=name,
+                    value=_text(self.sheet.get(r0, c0)),
+                    detail=name,
+                    file=self.filename,
+                )
+                self.merged_value.update(dict.fromkeys(range(start + 1, min(r1, last) + 1)))
+            elif c0 in keys and r0 >= first and r1 > r0:
+                if rows is None:
+                    rows = list(self.rows)  # the caller's sheet stays as read
+                i = self.sheet.position(c0)
+                top = self.sheet.get(r0, c0)
+                for r in range(r0 + 1, min(r1, last) + 1):
+                    row = list(rows[r])
+                    row.extend([None] * (i + 1 - len(row)))
+                    row[i] = top
+                    rows[r] = row
+        if rows is not None:
+            self.rows = rows
 
     def cached(self, fn, *key: object):
         """fn(*key[1:]) once per distinct key; key[0] is the value's type."""
@@ -327,7 +387,9 @@ class _Reader:
     def number(self, raw: object, unit: str, percent: bool) -> float | str | None:
         return self.cached(_read_value, raw.__class__, raw, unit, percent)
 
-    def report(self, code: str, r: int, c: int, value: object = "", detail: object = "") -> None:
+    def report(
+        self, code: str, r: int, c: int, value: object = "", detail: object = "", hint: str = ""
+    ) -> None:
         self.problems.append(
             problem(
                 code,
@@ -336,6 +398,7 @@ class _Reader:
                 value=_text(value),
                 detail=detail,
                 file=self.filename,
+                hint=hint,
             )
         )
 
@@ -378,6 +441,10 @@ class _Reader:
             row = list(row) + [None] * (st.width - len(row))
         raw_kpi, raw_year, raw_value = row[self.i_kpi], row[self.i_year], row[self.i_value]
         raw_plan = row[self.i_plan] if self.i_plan is not None else None
+        if r in self.merged_value:
+            if (merged := self.merged_value[r]) is not None:
+                self.problems.append(merged)
+            return
         if st.check_cells and self.unreadable_cells(r, st.cols):
             return
         if _blank(raw_kpi) and _blank(raw_year) and _blank(raw_value) and _blank(raw_plan):
@@ -423,8 +490,9 @@ class _Reader:
                 "YEAR_OUT_OF_PLAN",
                 r,
                 c_year,
-                fy,
-                f"{fy_column(period[0])}〜{fy_column(period[1])}",
+                raw_year,  # as typed: R8, not 2026
+                f"{pid}: {fy_label(period[0])}〜{fy_label(period[1])}",
+                hint=OTHER_PLAN_HINT,
             )
             ok = False
 
@@ -434,7 +502,7 @@ class _Reader:
         percent = (r, c_value) in self.sheet.percent_cells
         got = self.number(raw_value, unit, percent)
         if isinstance(got, str):  # the code of the problem
-            self.report(got, r, c_value, raw_value)
+            self.report(got, r, c_value, raw_value, hint=_number_examples(unit))
             return
         value = got
         if not ok or value is None or fy is None:
@@ -460,7 +528,12 @@ class _Reader:
         if unit == "%":
             target = catalog.targets.get(key)
             # 0 is a plausible 0%; 0 < value <= 1 looks like a fraction typed for a percent.
-            if 0 < value <= 1 and target is not None and target > 1:
+            if (
+                0 < value <= 1
+                and target is not None
+                and target > 1
+                and not _typed_percent(raw_value, percent)
+            ):
                 self.warn("PERCENT_FRACTION", r, c_value, _fmt(value), _fmt(value * 100))
             if value > 100:
                 self.warn("PERCENT_OVER_100", r, c_value, _fmt(value))
@@ -476,8 +549,8 @@ class _Reader:
     def read_scalar(self) -> tuple[pd.DataFrame, dict[str, int]]:
         """Every row through `_row`: the reference that `read` must equal (tests compare)."""
         st = self._state()
-        for r in range(self.header_row + 1, len(self.sheet.rows)):
-            self._row(r, self.sheet.rows[r], st)
+        for r in range(self.header_row + 1, len(self.rows)):
+            self._row(r, self.rows[r], st)
         self.check_cumulative(st.seen)
         return self._frame(st.rows, st.pids, st.kids, st.years, st.values), st.skipped
 
@@ -494,7 +567,7 @@ class _Reader:
         scalar `_row`, in row order, so the problems are exactly those of `read_scalar`."""
         sheet, catalog = self.sheet, self.catalog
         first = self.header_row + 1
-        data = sheet.rows[first:]
+        data = self.rows[first:]
         st = self._state()
         if data and min(map(len, data)) < st.width:
             data = [list(row) + [None] * (st.width - len(row)) for row in data]
@@ -522,6 +595,8 @@ class _Reader:
 
         # Rows that only `_row` may judge: unreadable cells (formulas without a result, errors).
         flagged = np.zeros(n, dtype=bool)
+        for r in self.merged_value:  # under a merged 実績値
+            flagged[r - first] = True
         if st.check_cells:
             cols = set(st.cols)
             for r, c in (*sheet.formula_without_value, *sheet.error_cells):
@@ -575,10 +650,10 @@ class _Reader:
         percent_kpi = good & index.percent[at]
         if percent_kpi.any():
             good &= ~(percent_kpi & (values > 100))
-            fraction = percent_kpi & (values > 0) & (values <= 1)
+            fraction = percent_kpi & (values > 0) & (values <= 1) & ~percent_rows
             for i in np.flatnonzero(fraction).tolist():
                 target = catalog.targets.get((pids[i], kid[i], fy[i]))  # type: ignore[arg-type]
-                if target is not None and target > 1:
+                if target is not None and target > 1 and not _typed_percent(value_col[i], False):
                     good[i] = False
         accepted = np.flatnonzero(good)
         flagged |= candidate & ~good
@@ -632,7 +707,7 @@ class _Reader:
     ) -> pd.DataFrame:
         i_note = self.i_note
         if i_note is not None:
-            cells = self.sheet.rows
+            cells = self.rows
             notes = _Column(
                 [cells[r][i_note] if i_note < len(cells[r]) else None for r in rows]
             ).map(_note)
@@ -652,20 +727,37 @@ class _Reader:
         )
 
     def check_cumulative(self, seen: dict[Key, tuple[float, int]]) -> None:
-        """A cumulative KPI must not go down: against last year in the file, else the database."""
+        """A cumulative KPI must not go down from a year to the next, the file's values taken
+        over the database's: each value of the file against the year before and the year
+        after. A pair of years both in the file is reported once, at the later year; the
+        warning always sits on a cell of the file."""
+        current = self.catalog.current
         for (pid, kid, fy), (value, r) in seen.items():
             kpi = self.catalog.kpis.get((pid, kid))
             if kpi is None or not kpi.cumulative:
                 continue
             before = (pid, kid, fy - 1)
-            previous = seen[before][0] if before in seen else self.catalog.current.get(before)
+            if before in seen:
+                previous, where = seen[before][0], ""
+            else:
+                previous, where = current.get(before), "登録済みの"
             if previous is not None and value < previous:
                 self.warn(
                     "CUMULATIVE_DECREASE",
                     r,
                     self.c_value,
                     _fmt(value),
-                    f"{fy_column(fy - 1)} {_fmt(previous)}",
+                    f"{where}{fy_column(fy - 1)} {_fmt(previous)} → {fy_column(fy)} {_fmt(value)}",
+                )
+            after = (pid, kid, fy + 1)
+            following = None if after in seen else current.get(after)
+            if following is not None and value > following:
+                self.warn(
+                    "CUMULATIVE_DECREASE",
+                    r,
+                    self.c_value,
+                    _fmt(value),
+                    f"{fy_column(fy)} {_fmt(value)} → 登録済みの{fy_column(fy + 1)} {_fmt(following)}",
                 )
 
 
@@ -675,11 +767,14 @@ def _too_many_rows(name: str, height: int, limits: Limits, filename: str) -> Pro
     rows = max(height, 0)
     if rows <= limits.max_data_rows:
         return None
+    # Usually a stray space or format far below the table: name the row so it can be found.
+    last = rows + 1
     return problem(
         "FILE_TOO_MANY_ROWS",
         sheet=name,
-        value=f"{rows:,}",
-        detail=f"{rows:,} 行、上限 {limits.max_data_rows:,} 行",
+        cell=f"{last}:{last}",
+        value=f"{last:,} 行目",
+        detail=f"最後に使われている行は {last:,} 行目、データ行の上限は {limits.max_data_rows:,} 行",
         file=filename,
     )
 
@@ -687,28 +782,54 @@ def _too_many_rows(name: str, height: int, limits: Limits, filename: str) -> Pro
 def _find_table(
     data: bytes, filename: str, limits: Limits
 ) -> tuple[Sheet | None, Table | None, list[Problem]]:
-    """Sheet 実績, else the first sheet whose header is found; the row limit is checked on
-    calamine's parse before any cell becomes a Python object, and that parse is reused."""
+    """Sheet 実績, else the first sheet whose header is found (also when 実績 has none). The
+    row limit is checked on the chosen sheet's calamine parse before its cells become Python
+    objects (a stray cell far down another sheet does not refuse the file), and that parse
+    is reused."""
     try:
         book = Workbook(data, filename)
-        order = [SHEET] if SHEET in book.sheet_names else list(book.sheet_names)
+        names = list(book.sheet_names)
+        order = [SHEET, *(n for n in names if n != SHEET)] if SHEET in names else names
         for name in order:
+            head = book.head(name, HEADER_SEARCH_ROWS)
+            table = find_header(head, REQUIRED_HEADERS, search_rows=HEADER_SEARCH_ROWS)
+            if table is None:
+                book.forget(name)
+                continue
             too_many = _too_many_rows(name, book.height(name), limits, filename)
             if too_many is not None:
                 return None, None, [too_many]
-            head = book.head(name, HEADER_SEARCH_ROWS)
-            table = find_header(head, REQUIRED_HEADERS, search_rows=HEADER_SEARCH_ROWS)
-            if table is not None:
-                # Only the columns the rules read become Python objects (a national file
-                # has 11 columns, 5 of them read).
-                wanted = [COL_KPI, COL_YEAR, COL_VALUE, COL_PLAN, COL_NOTE]
-                sheet = book.narrow(name, [table.col(h) for h in wanted if table.has(h)])
-                table.sheet = sheet  # header row and columns as found; rows from here on
-                return sheet, table, []
+            if doubled := _duplicate_columns(head, table, filename):
+                return None, None, doubled
+            # Only the columns the rules read become Python objects (a national file
+            # has 11 columns, 5 of them read).
+            sheet = book.narrow(name, [table.col(h) for h in READ_HEADERS if table.has(h)])
+            table.sheet = sheet  # header row and columns as found; rows from here on
+            return sheet, table, []
     except InputRejected as e:
         return None, None, e.problems
     sheet_name = SHEET if SHEET in book.sheet_names else ""
     return None, None, [problem("HEADER_NOT_FOUND", sheet=sheet_name, file=filename)]
+
+
+def _duplicate_columns(head: Sheet, table: Table, filename: str) -> list[Problem]:
+    """A column the rules read, headed twice: which one is meant cannot be told, so the file
+    is refused at the second header cell rather than one of them silently read."""
+    found = []
+    r = table.header_row
+    for h in READ_HEADERS:
+        for c in table.duplicates.get(header_key(h), []):
+            found.append(
+                problem(
+                    "DUPLICATE_COLUMN",
+                    sheet=head.name,
+                    cell=cell_name(r, c),
+                    value=_text(head.get(r, c)),
+                    detail=f"{cell_name(r, table.col(h))} と {cell_name(r, c)}",
+                    file=filename,
+                )
+            )
+    return found
 
 
 def _plans_named(sheet: Sheet, table: Table, default: str | None) -> list[str]:

@@ -30,6 +30,7 @@ import copy
 import io
 import re
 import zipfile
+from pathlib import PurePath
 
 from etl.problems import Problem, problem
 from kpi.config import Limits
@@ -70,6 +71,10 @@ def check_workbook_bytes(
     if found is None:
         return []
     code, value, detail = found
+    extension = PurePath(filename).suffix.lower()
+    if code == "FILE_CSV" and extension in (".xlsx", ".xlsm", ".xls"):
+        # Only a renamed CSV needs telling that its name lies; a .csv knows it is one.
+        detail = f"拡張子だけが {extension} になっています。"
     return [problem(code, value=value, detail=detail, file=filename)]
 
 

@@ -14,7 +14,8 @@ from kpi.errors import KpiError
 ERROR = "error"
 WARNING = "warning"
 
-# code -> (Japanese message, how to fix). Messages may use {value} and {detail}.
+# code -> (Japanese message, how to fix). Messages may use {value}, {detail} and {hint} (a
+# caller's addition to the fix; '' when not given).
 CATALOGUE: dict[str, tuple[str, str]] = {
     # --- the file itself (etl/guard.py) ---
     "FILE_EMPTY": ("ファイルが空です。", "Excel で保存し直した .xlsx ファイルを選んでください。"),
@@ -39,7 +40,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "「Excel ブック (*.xlsx)」形式で保存し直してください（マクロは削除されます）。",
     ),
     "FILE_CSV": (
-        "CSV（テキスト）ファイルです。拡張子だけが .xlsx になっています。",
+        "CSV（テキスト）ファイルです。{detail}",
         "Excel で開き「Excel ブック (*.xlsx)」形式で保存し直してください。",
     ),
     "FILE_NOT_XLSX": (
@@ -55,7 +56,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Excel で新しいブックに貼り付けて保存し直してください。",
     ),
     "FILE_TOO_MANY_ROWS": (
-        "データ行が多すぎます（{detail}）。",
+        "シートの行数が上限を超えています（{detail}）。",
+        "表よりずっと下のセルにスペースなどの入力が残っていないか確認し（Ctrl+End で最後のセルへ"
+        "移動できます）、表の下の不要な行を削除して保存し直してください。本当に行が多い場合は"
         "ファイルを分割してください。",
     ),
     # --- workbook structure ---
@@ -66,6 +69,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "COLUMN_MISSING": (
         "列「{detail}」がありません。",
         "1 行目の見出しをテンプレートと同じにしてください。",
+    ),
+    "DUPLICATE_COLUMN": (
+        "見出し「{value}」の列が複数あります（{detail}）。どちらを読めばよいか判断できません。",
+        "不要な方の列を削除するか、見出しを変えてください。",
     ),
     "HEADER_NOT_FOUND": (
         "見出し行（指標ID・年度・実績値）が見つかりません。",
@@ -86,11 +93,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "YEAR_OUT_OF_PLAN": (
         "年度 {value} は計画期間（{detail}）の外です。",
-        "計画期間内の年度を入力してください。",
+        "計画期間（{detail}）内の年度を入力してください。{hint}",
     ),
     "BAD_NUMBER": (
         "「{value}」を数値として読み取れません。",
-        "数値だけを入力してください（例: 1200、25%、780万）。",
+        "数値だけを入力してください（例: {hint}）。",
     ),
     "BAD_TARGET": (
         "目標値「{value}」を数値として読み取れません。",
@@ -110,6 +117,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "セルがエラー値（{value}）です。",
         "数式を修正するか、値を直接入力してください。",
     ),
+    "MERGED_VALUE": (
+        "実績値のセルが他のセルと結合されています（{detail}）。どの行の値か判断できません。",
+        "セルの結合を解除し、行ごとに実績値を入力してください。",
+    ),
     "CONFLICT": (
         "同じ指標・年度に異なる値があります（{detail}）。",
         "どちらか一方の行を削除してください。",
@@ -121,7 +132,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "PERCENT_OVER_100": ("{value}% は 100% を超えています。", "入力誤りでないか確認してください。"),
     "CUMULATIVE_DECREASE": (
-        "累積指標の値が前年度（{detail}）より減っています。",
+        "累積指標の値が年度の順に減っています（{detail}）。",
         "累積値（計画開始からの合計）を入力しているか確認してください。",
     ),
     "DUPLICATE_ROW": (
@@ -129,6 +140,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "重複行を削除してください。",
     ),
 }
+
+
+# Hints a fix cannot do without; callers that know more (the KPI's unit) pass their own.
+_DEFAULT_HINTS = {"BAD_NUMBER": "1200、780万"}
 
 
 @dataclass(frozen=True)
@@ -159,17 +174,20 @@ def problem(
     detail: object = "",
     severity: str = ERROR,
     file: str = "",
+    hint: object = "",
 ) -> Problem:
     """Build a Problem whose wording comes from the catalogue."""
     message, fix = CATALOGUE[code]
     text = "" if value is None else str(value)
+    if code in _DEFAULT_HINTS and not hint:
+        hint = _DEFAULT_HINTS[code]
     return Problem(
         sheet=sheet,
         cell=cell,
         value=text,
         code=code,
-        message=message.format(value=text, detail=detail),
-        fix=fix.format(value=text, detail=detail),
+        message=message.format(value=text, detail=detail, hint=hint),
+        fix=fix.format(value=text, detail=detail, hint=hint),
         severity=severity,
         file=file,
     )

@@ -17,6 +17,8 @@ class Table:
     header_row: int  # 0-based
     columns: dict[str, int]  # normalised header -> 0-based column
     year_columns: dict[int, int] = field(default_factory=dict)  # fiscal year -> column
+    # normalised header -> its other columns, left to right (`columns` holds the first)
+    duplicates: dict[str, list[int]] = field(default_factory=dict)
 
     def data_rows(self) -> Iterator[int]:
         """0-based indexes of the rows below the header that hold anything."""
@@ -55,17 +57,20 @@ def find_header(sheet: Sheet, required: list[str], search_rows: int = 1) -> Tabl
     """The first of the first `search_rows` rows that holds every required header."""
     wanted = {header_key(h) for h in required}
     for r, row in enumerate(sheet.rows[:search_rows]):
-        keys = {}
+        keys: dict[str, int] = {}
         years = {}
+        duplicates: dict[str, list[int]] = {}
         for c, v in enumerate(row):
             if v is None:
                 continue
             k = header_key(v)
+            if k in keys:
+                duplicates.setdefault(k, []).append(c)
             keys.setdefault(k, c)
             if (fy := parse_fiscal_year(v)) is not None and not isinstance(v, int | float):
                 years.setdefault(fy, c)
         if wanted <= keys.keys():
-            return Table(sheet, r, keys, years)
+            return Table(sheet, r, keys, years, duplicates)
     return None
 
 

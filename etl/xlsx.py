@@ -65,10 +65,20 @@ class Sheet:
     # When set (a narrow sheet, `Workbook.narrow`), each row holds only these columns, in
     # this order; cells above (percent_cells...) keep their real column indexes.
     columns: list[int] | None = None
+    # Merged ranges as ((first row, first column), (last row, last column)), 0-based, real
+    # column indexes; calamine reads them with the sheet, so they cost nothing more.
+    merged: list[tuple[Cell, Cell]] = field(default_factory=list)
 
     def position(self, column: int) -> int:
         """Where a real 0-based column sits in a row of this sheet."""
         return column if self.columns is None else self.columns.index(column)
+
+    def get(self, r: int, column: int) -> object:
+        """The value at a real (row, column), None when the sheet does not hold it."""
+        if not 0 <= r < len(self.rows) or (self.columns is not None and column not in self.columns):
+            return None
+        row, i = self.rows[r], self.position(column)
+        return row[i] if i < len(row) else None
 
 
 def _col_index(letters: bytes) -> int:
@@ -244,10 +254,11 @@ class Workbook:
             if not raw:  # row by row, so that two copies of a large sheet never coexist
                 for k, row in enumerate(rows):
                     rows[k] = [None if v == "" else v for v in row]
+            merged = list(calamine_sheet.merged_cell_ranges or [])
             if fill_merged:
-                _fill_merged(rows, calamine_sheet.merged_cell_ranges)
+                _fill_merged(rows, merged)
             del calamine_sheet
-            return self._scanned(Sheet(name, rows))
+            return self._scanned(Sheet(name, rows, merged=merged))
 
     def head(self, name: str, n: int) -> Sheet:
         """The first `n` rows, A1-anchored, '' for empty cells: enough to find a header."""
@@ -278,8 +289,9 @@ class Workbook:
                     tuple(row[c] if 0 <= c < len(row) else "" for c in local)
                     for row in calamine_sheet.iter_rows()
                 ]
+            merged = list(calamine_sheet.merged_cell_ranges or [])
             del calamine_sheet
-            return self._scanned(Sheet(name, rows, columns=list(columns)))
+            return self._scanned(Sheet(name, rows, columns=list(columns), merged=merged))
 
     def _scanned(self, sheet: Sheet) -> Sheet:
         """Add what calamine hides; calamine's copy of the sheet is let go first."""

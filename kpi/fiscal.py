@@ -12,12 +12,16 @@ HEISEI_OFFSET = 1988
 
 _WESTERN = re.compile(r"^(?:FY)?(\d{4})(?:年度?)?$")
 _ERA = re.compile(r"^(令和|R|平成|H)(\d{1,2}|元)(?:年度?)?$")
+# The UI's own label, '令和7年度 (2025)': both parts must name the same year.
+_LABELLED = re.compile(r"^(.+)\((\d{4})\)$")
 
 
 def parse_fiscal_year(raw: object) -> int | None:
-    """Read `2025`, `2025年度`, `FY2025`, `令和7年度`, `令和７年度`, `R7`, `R7年度`, `令和元年度`.
+    """Read `2025`, `2025年度`, `FY2025`, `令和7年度`, `令和７年度`, `R7`, `R7年度`, `令和元年度`,
+    and `令和7年度 (2025)` as the app shows years.
 
-    Returns None when the value cannot be read as a fiscal year.
+    Returns None when the value cannot be read as a fiscal year, or when the two parts of a
+    `令和7年度 (2025)` form disagree.
     """
     if raw is None or isinstance(raw, bool):
         return None
@@ -26,6 +30,14 @@ def parse_fiscal_year(raw: object) -> int | None:
     if isinstance(raw, float):
         return int(raw) if raw.is_integer() and 1900 <= raw <= 2999 else None
     text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(raw))).upper()
+    if m := _LABELLED.match(text):
+        fy = _parse_text(m.group(1))
+        return fy if fy == int(m.group(2)) else None
+    return _parse_text(text)
+
+
+def _parse_text(text: str) -> int | None:
+    """A normalised year text without the parenthesised Western year."""
     if m := _WESTERN.match(text):
         year = int(m.group(1))
         return year if 1900 <= year <= 2999 else None

@@ -8,6 +8,7 @@ fraction (0.25 shown as 25%) and means 25 for a % KPI.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -127,6 +128,8 @@ def read_number(raw: object, unit: str = "", *, percent_format: bool = False) ->
     if not _DECIMAL.match(s):
         raise NumberFormatError("BAD_NUMBER", raw)
     value = float(s) * factor
+    if not math.isfinite(value):  # '9' * 400 reads as inf: no KPI value, and it would grade A
+        raise NumberFormatError("BAD_NUMBER", raw)
     if negative and value != 0:
         raise NumberFormatError("NEGATIVE", raw)
     return Reading(NUMBER, value, comparator, frequency, text)

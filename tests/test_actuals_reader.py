@@ -364,3 +364,195 @@ def test_warnings_do_not_block(plan_con, settings):
     fraction = next(p for p in result.problems if p.code == "PERCENT_FRACTION")
     assert "25" in fraction.message
     assert len(result.rows) == 7  # the duplicate is stored once
+
+
+# ------------------------------------------------------------------ QA findings
+
+
+def test_text_with_too_many_digits_is_not_a_number(catalog):
+    # float('9' * 400) is inf: it would be stored and graded A.
+    rows = [["1-2-1-1", 2024, "9" * 400], ["1-2-1-1", 2025, "9" * 400 + "万"]]
+    result = read(book(rows), catalog)
+    assert found(result) == {("実績", "C2", "BAD_NUMBER"), ("実績", "C3", "BAD_NUMBER")}
+
+
+def test_cumulative_checked_against_the_next_year_in_the_database(plan_con, settings):
+    from etl.actuals_loader import commit_actuals
+
+    # The database holds 2-1-1-1 (cumulative) = 13 for FY2024.
+    commit_actuals(plan_con, book([["2-1-1-1", 2024, 13]]), "a.xlsx", by="t", settings=settings)
+    catalog = load_catalog(plan_con)
+    result = read(book([["2-1-1-1", 2023, 20]]), catalog)
+    assert result.ok
+    assert found(result) == {("実績", "C2", "CUMULATIVE_DECREASE")}  # the file's cell
+    # The file's FY2024 supersedes the database's 13: 20 -> 30 goes up.
+    assert read(book([["2-1-1-1", 2023, 20], ["2-1-1-1", 2024, 30]]), catalog).problems == []
+    # A decrease between two years of the file: one warning, at the later year.
+    both = read(book([["2-1-1-1", 2022, 20], ["2-1-1-1", 2023, 19]]), catalog)
+    assert found(both) == {("実績", "C3", "CUMULATIVE_DECREASE")}
+
+
+def _empty_jitsuseki_first(ws):
+    ws.parent.create_sheet("実績", 0)
+
+
+@pytest.mark.parametrize("title", [None, "令和7年度 実績（記入しないでください）"])
+def test_jitsuseki_without_a_header_falls_back_to_a_sheet_with_one(catalog, title):
+    def edit(ws):
+        other = ws.parent.create_sheet("実績", 0)
+        if title:
+            other["A1"] = title
+
+    result = read(book([["1-2-1-1", 2025, 8300]], sheet="データ", edit=edit), catalog)
+    assert result.ok, result.problems
+    assert result.sheet == "データ"
+    assert list(result.rows["source_cell"]) == ["データ!C2"]
+
+
+def test_stray_cell_on_a_sheet_without_a_header_does_not_refuse_the_file(catalog):
+    def edit(ws):
+        ws.parent.create_sheet("説明", 0)["E50"] = " "
+
+    result = read(book([["1-2-1-1", 2025, 8300]], sheet="集計", edit=edit), catalog,
+                  limits=Limits(max_data_rows=10))  # fmt: skip
+    assert result.ok, result.problems
+
+
+def test_percent_fraction_only_for_a_plain_number(catalog):
+    def percent_format(ws):
+        ws["C3"].number_format = "0.0%"
+
+    rows = [
+        ["1-1-2-1", 2021, "0.8%"],  # row 2: typed with %: 0.8 percent
+        ["1-1-2-1", 2022, 0.008],  # row 3: shown as 0.8%
+        ["1-1-2-1", 2023, "０．８％"],  # row 4: full-width
+        ["1-1-2-1", 2024, 0.8],  # row 5: a plain number: maybe 80%
+        ["1-1-2-1", 2025, "0.8"],  # row 6: a plain number typed as text
+    ]
+    result = read(book(rows, edit=percent_format), catalog)
+    assert result.ok
+    assert found(result) == {
+        ("実績", "C5", "PERCENT_FRACTION"),
+        ("実績", "C6", "PERCENT_FRACTION"),
+    }
+    assert values(result)[("1-1-2-1", 2022)] == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("year", ["令和7年度 (2025)", "令和7年度(2025)", "令和７年度（２０２５）"])
+def test_year_as_the_app_shows_it(catalog, year):
+    result = read(book([["1-2-1-1", year, 8300]]), catalog)
+    assert result.ok, result.problems
+    assert list(result.rows["fiscal_year"]) == [2025]
+
+
+def test_year_label_whose_parts_disagree(catalog):
+    result = read(book([["1-2-1-1", "令和7年度 (2024)", 8300]]), catalog)
+    assert found(result) == {("実績", "B2", "BAD_YEAR")}
+
+
+def test_year_out_of_plan_shows_the_year_as_typed_and_how_to_choose_a_plan(catalog):
+    rows = [["1-2-1-1", "R8", 1], ["1-2-1-1", "令和元年度", 1], ["1-2-1-1", 2030, 1]]
+    result = read(book(rows), catalog)
+    assert found(result) == {
+        ("実績", "B2", "YEAR_OUT_OF_PLAN"),
+        ("実績", "B3", "YEAR_OUT_OF_PLAN"),
+        ("実績", "B4", "YEAR_OUT_OF_PLAN"),
+    }
+    assert [p.value for p in result.problems] == ["R8", "令和元年度", "2030"]
+    fix = result.problems[0].fix
+    assert "2021" in fix and "2025" in fix  # the plan's period
+    assert "--plan-id" in fix and "計画ID" in fix
+
+
+@pytest.mark.parametrize(
+    ("headers", "cell"),
+    [
+        (("指標ＩＤ", "年 度", "実績値", "実績値"), "D1"),
+        (("指標ID", "年度", "実績値", "指標 ID"), "D1"),
+        (("年度", "指標ID", "年度", "実績値"), "C1"),
+        (("計画ID", "指標ID", "年度", "実績値", "計画ID"), "E1"),
+        (("指標ID", "年度", "実績値", "備考", "備 考"), "E1"),
+    ],
+)
+def test_a_column_read_by_the_rules_headed_twice_is_refused(catalog, headers, cell):
+    rows = [[PLAN_ID, "1-2-1-1", 2025, 8300, 8300][: len(headers)]]
+    result = read(book(rows, headers=headers), catalog)
+    assert not result.ok and result.rows.empty
+    assert found(result) == {("実績", cell, "DUPLICATE_COLUMN")}
+
+
+def test_other_columns_headed_twice_are_ignored(catalog):
+    headers = ("指標ID", "年度", "実績値", "メモ", "メモ")
+    assert read(book([["1-2-1-1", 2025, 8300, "a", "b"]], headers=headers), catalog).ok
+
+
+def _merge(*ranges):
+    def edit(ws):
+        for cells in ranges:
+            ws.merge_cells(cells)
+
+    return edit
+
+
+def test_merged_year_gives_its_value_to_every_row(catalog):
+    rows = [["1-2-1-1", 2025, 8300], ["1-2-1-2", None, 2700], ["1-2-1-3", None, 5]]
+    result = read(book(rows, edit=_merge("B2:B4")), catalog)
+    assert result.ok, result.problems
+    assert values(result) == {
+        ("1-2-1-1", 2025): 8300,
+        ("1-2-1-2", 2025): 2700,
+        ("1-2-1-3", 2025): 5,
+    }
+
+
+def test_merged_kpi_id_and_plan_id_give_their_value_to_every_row(catalog):
+    rows = [[PLAN_ID, "1-2-1-1", 2023, 7600], [None, None, 2024, 7900], [None, None, 2025, 8300]]
+    headers = ("計画ID", *HEADERS)
+    result = read(book(rows, headers=headers, edit=_merge("A2:A4", "B2:B4")), catalog, plan_id=None)
+    assert result.ok, result.problems
+    assert values(result) == {
+        ("1-2-1-1", y): v for y, v in [(2023, 7600), (2024, 7900), (2025, 8300)]
+    }
+
+
+def test_merged_value_cell_is_refused(catalog):
+    rows = [
+        ["1-2-1-1", 2025, 8300],
+        ["1-2-1-2", 2025, None],  # C2:C3 merged: whose value is 8300?
+        ["1-2-1-3", 2025, 5],
+        ["1-2-4-2", 2025, 3],  # B5:C5 merged: the value cell is hidden under the year
+    ]
+    result = read(book(rows, edit=_merge("C2:C3", "B5:C5")), catalog)
+    assert not result.ok
+    assert found(result) == {("実績", "C2:C3", "MERGED_VALUE"), ("実績", "B5:C5", "MERGED_VALUE")}
+    # A value merged across into 備考 on its own row is still one value.
+    ok = read(book([["1-2-1-1", 2025, 8300]], edit=_merge("C2:D2")), catalog)
+    assert ok.ok and values(ok) == {("1-2-1-1", 2025): 8300.0}
+
+
+def test_too_many_rows_names_the_last_used_row(catalog):
+    def stray(ws):
+        ws["E50"] = " "  # a single space far below the table
+
+    result = read(book([["1-2-1-1", 2025, 8300]], edit=stray), catalog,
+                  limits=Limits(max_data_rows=10))  # fmt: skip
+    assert [(p.code, p.cell) for p in result.problems] == [("FILE_TOO_MANY_ROWS", "50:50")]
+    assert "50" in result.problems[0].message
+
+
+def test_bad_number_suggests_percent_only_for_a_percent_kpi(catalog):
+    rows = [["1-2-1-1", 2025, "約8000"], ["1-1-2-1", 2025, "約25"]]
+    result = read(book(rows), catalog)
+    by_cell = {p.cell: p for p in result.problems}
+    assert {p.code for p in result.problems} == {"BAD_NUMBER"}
+    assert "%" not in by_cell["C2"].fix
+    assert "%" in by_cell["C3"].fix
+
+
+def test_csv_named_csv_is_not_called_a_renamed_file(catalog):
+    data = b"kpi,year,value\n1-2-1-1,2025,1\n"
+    as_csv = read_actuals(data, "実績.csv", catalog, plan_id=PLAN_ID, limits=Limits())
+    renamed = read_actuals(data, "実績.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    assert [p.code for p in as_csv.problems] == [p.code for p in renamed.problems] == ["FILE_CSV"]
+    assert ".xlsx" not in as_csv.problems[0].message
+    assert ".xlsx" in renamed.problems[0].message

@@ -54,7 +54,10 @@ def random_value(rng: random.Random) -> object:
     if roll < 0.8:
         return rng.choice([0.0, 0.25, 0.5, 1.0, 1.5, 99.9, 100.0, 100.5, -0.5, -0.0, 1e20])
     return rng.choice(
-        [None, "", "  ", "－", "ー", "-", "―", "—", "未集計", True, False, "25%", "３万", "1,234件"]
+        [
+            *(None, "", "  ", "－", "ー", "-", "―", "—", "未集計", True, False),
+            *("25%", "３万", "1,234件", "9" * 400, "9" * 305 + "億", "0.8%", "０．５％", "0.5"),
+        ]
     )
 
 
@@ -102,6 +105,10 @@ YEAR_FORMS = [
     "２０２４",
     2025.0,
     "来年",
+    "令和7年度 (2025)",
+    "令和3年度(2021)",
+    "令和7年度 (2024)",
+    "R8",
     "",
     None,
     True,
@@ -177,11 +184,37 @@ def random_sheet(rng: random.Random) -> Sheet:
     if cells:
         value_cells = [(r, col[COL_VALUE]) for r in range(first, len(rows))]
         sheet.percent_cells = set(rng.sample(value_cells, k=len(value_cells) // 6))
+        if rng.random() < 0.4:
+            sheet.merged = random_merges(rng, rows, first, len(headers), blank)
         if rng.random() < 0.3:
             sheet.formula_without_value = set(rng.sample(cells, k=min(3, len(cells))))
         if rng.random() < 0.3:
             sheet.error_cells = {c: "#DIV/0!" for c in rng.sample(cells, k=min(2, len(cells)))}
     return sheet
+
+
+def random_merges(
+    rng: random.Random, rows: list[list[object]], first: int, width: int, blank: object
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """A few merged ranges that do not overlap, mostly down one column (a year over a block),
+    some across columns or starting at the header; covered cells are blank, as Excel saves."""
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    used: set[tuple[int, int]] = set()
+    for _ in range(rng.randint(1, 4)):
+        r0 = rng.randint(first - 1 if rng.random() < 0.1 else first, len(rows) - 1)
+        c0 = rng.randrange(width)
+        r1 = min(r0 + rng.randint(0, 3), len(rows) - 1)
+        across = r0 >= first and rng.random() < 0.25  # never across the header row
+        c1 = min(c0 + across, width - 1)
+        cells = {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        if len(cells) < 2 or cells & used:
+            continue
+        used |= cells
+        merged.append(((r0, c0), (r1, c1)))
+        for r, c in cells - {(r0, c0)}:
+            if c < len(rows[r]):
+                rows[r][c] = blank
+    return merged
 
 
 def narrowed(sheet: Sheet, table) -> Sheet:
@@ -197,6 +230,7 @@ def narrowed(sheet: Sheet, table) -> Sheet:
         set(sheet.formula_without_value),
         dict(sheet.error_cells),
         columns=columns,
+        merged=list(sheet.merged),
     )
 
 
@@ -251,6 +285,7 @@ def test_generated_sheets_exercise_every_rule():
         "PERCENT_FRACTION",
         "PERCENT_OVER_100",
         "CUMULATIVE_DECREASE",
+        "MERGED_VALUE",
     }
 
 

@@ -25,15 +25,34 @@ from kpi.fiscal import era_name, fy_end, fy_ended, fy_label, fy_of, parse_fiscal
         ("２０２３", 2023),
         ("平成30年度", 2018),
         ("H31", 2019),
+        ("令和7年度 (2025)", 2025),  # the form the app shows
+        ("令和7年度(2025)", 2025),
+        ("令和７年度（２０２５）", 2025),
+        ("令和元年度 (2019)", 2019),
+        ("R7 (2025)", 2025),
     ],
 )
 def test_parse(raw, fy):
     assert parse_fiscal_year(raw) == fy
 
 
-@pytest.mark.parametrize("raw", [None, "", "来年", "R", "2025.5", 2025.5, True, "令和0年度", 12])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None, "", "来年", "R", "2025.5", 2025.5, True, "令和0年度", 12,
+        "令和7年度 (2024)",  # the two parts disagree
+        "令和7年度 ()",
+        "(2025)",
+        "令和7年度 (2025) (2025)",
+    ],
+)  # fmt: skip
 def test_unreadable(raw):
     assert parse_fiscal_year(raw) is None
+
+
+def test_the_label_shown_reads_back():
+    for fy in (2018, 2019, 2025, 2031):
+        assert parse_fiscal_year(fy_label(fy)) == fy
 
 
 def test_labels_and_ends():

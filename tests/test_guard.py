@@ -545,3 +545,12 @@ def test_import_is_cheap() -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_csv_message_mentions_the_extension_only_when_it_lies() -> None:
+    data = b"kpi,year,value\n1-2-4-1,2025,1\n"
+    (renamed,) = check_workbook_bytes(data, "actuals.xlsx")
+    (named_csv,) = check_workbook_bytes(data, "actuals.csv")
+    assert renamed.code == named_csv.code == "FILE_CSV"
+    assert ".xlsx" in renamed.message
+    assert ".xlsx" not in named_csv.message and "拡張子" not in named_csv.message

@@ -143,6 +143,9 @@ def test_dashes_mean_not_reported(raw):
         (-1, "件", "NEGATIVE"),
         (True, "件", "BAD_NUMBER"),
         (float("nan"), "件", "BAD_NUMBER"),
+        ("9" * 400, "件", "BAD_NUMBER"),  # float() reads it as inf
+        ("9" * 305 + "億", "件", "BAD_NUMBER"),  # finite digits, infinite after 億
+        ("9" * 400 + "%", "%", "BAD_NUMBER"),
     ],
 )
 def test_bad_actuals(raw, unit, code):
