@@ -6,12 +6,13 @@ changes and a filtered view can be shared as a link. Run with `make run`.
 
 import streamlit as st
 
-from ui import context, filters
+from ui import context, filters, style
 from ui.navigation import PAGES
 
 st.set_page_config(
     page_title="ICT計画 KPI ダッシュボード", page_icon=":material/monitoring:", layout="wide"
 )
+style.apply()
 
 navigation = st.navigation(
     [st.Page(p.path, title=p.title, icon=p.icon, default=p.default) for p in PAGES]

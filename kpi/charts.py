@@ -129,6 +129,16 @@ def kpi_figure(
                 font=dict(size=10, color="#555555"),
                 hovertext=text,
             )
+    for xi, g in zip(x, grades, strict=True):
+        if g == "未報告":  # a year that ended without a value: say so, do not leave a gap
+            fig.add_annotation(
+                x=xi,
+                y=0,
+                yanchor="bottom",
+                showarrow=False,
+                text=f"{STYLES[g].symbol}未報告",
+                font=dict(size=10 if compact else 12, color="#555555"),
+            )
     values = [v for v in actual if v is not None] + list(
         h.loc[numeric, "target_value"].astype(float)
     )
@@ -136,7 +146,8 @@ def kpi_figure(
     if unit == "%":
         top = max(top, 100)
     fig.update_layout(
-        font=dict(family=FONT, size=11 if compact else 14),
+        # Small cards use small type; a card as tall as the council's is read across a room.
+        font=dict(family=FONT, size=11 if compact and (height or 220) < 280 else 14),
         height=height or (220 if compact else 420),
         bargap=0.35,
         margin=dict(l=8, r=8, t=24 if compact else 40, b=8),

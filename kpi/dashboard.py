@@ -87,6 +87,11 @@ class PlanData:
         drawable = s["target_value"].notna() | s["actual_value"].notna()
         return set(s.loc[drawable, "kpi_id"])
 
+    def numeric_target_kpis(self) -> set[str]:
+        """KPIs with a numeric target in some year: the ones that can be graded."""
+        s = self.status
+        return set(s.loc[s["target_value"].notna(), "kpi_id"])
+
     def text_targets(self, kpi_id: str) -> list[str]:
         s = self.status
         return list(s.loc[s["kpi_id"] == kpi_id, "target_text"].dropna().unique())

@@ -49,8 +49,14 @@ def test_text_targets_are_written_not_drawn():
     )
     fig = kpi_figure(h)
     assert len(fig.data[1].y) == 3  # only numeric targets are plotted
-    notes = [a.hovertext for a in fig.layout.annotations]
+    notes = [a.hovertext for a in fig.layout.annotations if a.hovertext]
     assert notes == ["検討を踏まえ設定", "検討を踏まえ設定"]
+
+
+def test_a_year_ended_without_a_value_says_so_on_the_chart():
+    fig = kpi_figure(history())
+    marks = [(a.x, a.text) for a in fig.layout.annotations]
+    assert marks == [(short_year(2024), "－未報告")]  # not 対象年度前 (2025), not the graded years
 
 
 def test_percent_axis_reaches_100_and_compact_mode():

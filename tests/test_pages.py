@@ -133,6 +133,24 @@ def test_kpi_detail_text_targets_and_relisted_projects(app_env):
     assert "【再掲】" in texts(at)  # shown under 2-3-2 too
 
 
+def test_kpi_detail_opens_on_a_kpi_with_a_chart_not_a_text_target(app_env):
+    at = open_page("views/kpi_detail.py")
+    # 1-1-1-1 and 1-1-1-2 print text targets only: the page starts at the first with numbers.
+    assert at.selectbox(key="kpi_pick").value == "1-1-2-1"
+    at.selectbox(key="kpi_pick").set_value("1-1-1-1").run()
+    assert any("グラフはありません" in i.value for i in at.info)
+
+
+def test_a_link_to_an_unknown_kpi_says_so(app_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/kpi_detail.py")
+    at.query_params["kpi"] = "9-9-9-9"
+    at.run()
+    assert any("9-9-9-9" in w.value and "見つからない" in w.value for w in at.warning)
+    assert at.selectbox(key="kpi_pick").value == "1-1-2-1"
+
+
 # -------------------------------------------------------------------- 事業一覧
 
 

@@ -27,8 +27,9 @@ def kpi_cards(
 ) -> None:
     year = year_status.set_index("kpi_id")
     drawable = data.chartable_kpis()
+    grid = st.container(key=f"cards-{key}")  # ui.style: two per row on a tablet
     for start in range(0, len(kpi_ids), per_row):
-        cols = st.columns(per_row, border=True)
+        cols = grid.columns(per_row, border=True)
         for col, kpi_id in zip(cols, kpi_ids[start : start + per_row], strict=False):
             name, grade = year.loc[kpi_id, "kpi_name"], year.loc[kpi_id, "grade"]
             with col:
@@ -39,6 +40,7 @@ def kpi_cards(
                         ui_charts.kpi_figure(plan_id, kpi_id, compact=True, height=height),
                         key=f"{key}-{kpi_id}",
                         alt=f"{name}の目標と実績",
+                        toolbar=False,
                     )
                 else:
                     st.caption(

@@ -86,5 +86,12 @@ CHART_CONFIG = {
 }
 
 
-def show(fig: go.Figure, *, key: str | None = None, alt: str | None = None) -> None:
-    st.plotly_chart(fig, config=CHART_CONFIG, key=key, alt=alt)
+# Small charts (board, council) without the toolbar: on a tablet it never hides and covers
+# titles and legends; the detail page keeps it for zoom and PNG download.
+SMALL_CHART_CONFIG = {**CHART_CONFIG, "displayModeBar": False}
+
+
+def show(
+    fig: go.Figure, *, key: str | None = None, alt: str | None = None, toolbar: bool = True
+) -> None:
+    st.plotly_chart(fig, config=CHART_CONFIG if toolbar else SMALL_CHART_CONFIG, key=key, alt=alt)

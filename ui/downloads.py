@@ -10,8 +10,9 @@ from etl.export import to_csv_bytes, to_excel_bytes
 
 def download_table(frame: pd.DataFrame, name: str, *, key: str, title: str | None = None) -> None:
     """Two buttons; files are formula-safe (etl.export) since values may come from uploads."""
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(
+    # A row that wraps, not fixed columns: the labels are never cut off on a narrow screen.
+    row = st.container(horizontal=True)
+    row.download_button(
         "CSV",
         lambda: to_csv_bytes(frame),
         file_name=f"{name}.csv",
@@ -20,7 +21,7 @@ def download_table(frame: pd.DataFrame, name: str, *, key: str, title: str | Non
         icon=":material/download:",
         on_click="ignore",
     )
-    c2.download_button(
+    row.download_button(
         "Excel",
         lambda: to_excel_bytes({name: frame}, title=title),
         file_name=f"{name}.xlsx",

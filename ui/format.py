@@ -26,6 +26,11 @@ def target_words(text: object, value: object, comparator: object, unit: str) -> 
     return f"{format_value(float(value), unit)}{(' ' + words) if words else ''}"
 
 
+def percent_text(value: object) -> str:
+    """A rate for a table cell: `59.1%`, or `―` when there is none (Streamlit would print None)."""
+    return "―" if value is None or pd.isna(value) else f"{float(value):.1f}%"
+
+
 def kpi_flags(direction: str, cumulative: bool) -> str:
     flags = [DIRECTION_WORDS.get(direction, direction)]
     if cumulative:
@@ -33,4 +38,4 @@ def kpi_flags(direction: str, cumulative: bool) -> str:
     return "・".join(flags)
 
 
-__all__ = ["badge_text", "format_value", "kpi_flags", "md", "target_words"]
+__all__ = ["badge_text", "format_value", "kpi_flags", "md", "percent_text", "target_words"]

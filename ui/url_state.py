@@ -20,8 +20,10 @@ def url_selectbox(
     key: str,
     format_func: Callable[[str], str],
     extra: list[str] | None = None,
+    default: str | None = None,
 ) -> str:
-    """`extra`: ids a link may open although the filters hide them (they are offered too)."""
+    """`extra`: ids a link may open although the filters hide them (they are offered too).
+    `default`: the option shown first when neither the link nor the user chose one."""
     wanted = st.query_params.get(param)
     applied = f"_{key}_from_url"
     if wanted in options or wanted in (extra or []):
@@ -30,8 +32,16 @@ def url_selectbox(
             st.session_state[applied] = wanted
         if wanted not in options:
             options = [wanted, *options]
+    elif wanted is not None and st.session_state.get(applied) != wanted:
+        # An old or mistyped link: say so instead of quietly showing something else.
+        st.warning(
+            f"リンクで指定された「{wanted}」は見つからないため、別の項目を表示しています。",
+            icon=":material/link_off:",
+        )
     if st.session_state.get(key) not in options:
         st.session_state.pop(key, None)
+        if default in options:
+            st.session_state[key] = default
     chosen = st.selectbox(label, options, key=key, format_func=format_func)
     st.query_params[param] = chosen
     st.session_state[applied] = chosen

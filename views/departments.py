@@ -9,7 +9,7 @@ from kpi.fiscal import fy_label
 from kpi.status import badge_text
 from ui import charts as ui_charts
 from ui import context, downloads
-from ui.format import format_value
+from ui.format import format_value, md, percent_text
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -37,9 +37,7 @@ else:
         st.caption(f"グラフは指標数の多い {len(top)} 部署。すべての部署は下の表にあります。")
     shown = table.rename(columns={"department": "部署"})
     st.dataframe(
-        shown,
-        hide_index=True,
-        column_config={"達成率(A)": st.column_config.NumberColumn(format="%.1f%%")},
+        shown.assign(**{"達成率(A)": shown["達成率(A)"].map(percent_text)}), hide_index=True
     )
     downloads.download_table(shown, f"部署別_{sel.fiscal_year}", key="dept-table")
 
@@ -75,7 +73,10 @@ for r in mine.itertuples():
         )
 detail = pd.DataFrame(rows)
 if detail.empty:
-    st.info(f"{chosen} の事業は現在の絞り込みに含まれていません。")
+    st.info(
+        f"{md(chosen)} の事業・指標のうち、現在の絞り込み（{md(ctx.filters.describe())}）に"
+        "合うものはありません。"
+    )
 else:
     st.dataframe(detail, hide_index=True)
     downloads.download_table(detail, f"部署_{chosen}", key="dept-detail")

@@ -8,13 +8,15 @@ from kpi.fiscal import fy_label
 from kpi.status import badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
-from ui.format import format_value, kpi_flags, md, target_words
+from ui.format import format_value, kpi_flags, md, percent_text, target_words
 from ui.url_state import url_selectbox
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
 kpis = data.kpis.set_index("kpi_id")
 names = kpis["kpi_name"].to_dict()
+drawable = data.chartable_kpis()
+numeric = data.numeric_target_kpis()
 
 st.title("指標の詳細")
 # The KPI lives in the URL (?kpi=2-3-1-1) so that a link opens it; the filters narrow the list.
@@ -28,6 +30,8 @@ kpi_id = url_selectbox(
     key="kpi_pick",
     format_func=lambda k: f"{k}　{names[k]}",
     extra=list(names),
+    # Open on a KPI with a numeric target, not on a text-only one.
+    default=next((k for k in options if k in numeric), None),
 )
 
 kpi = kpis.loc[kpi_id]
@@ -54,17 +58,23 @@ st.caption(
     f"単位: {md(unit) or 'なし'}　｜　{kpi_flags(kpi['direction'], bool(kpi['cumulative']))}"
 )
 
-ui_charts.show(
-    ui_charts.kpi_figure(ctx.plan_id, kpi_id),
-    key="detail-chart",
-    alt=f"{kpi['kpi_name']}の年度別の目標と実績",
-)
+if kpi_id in drawable:
+    ui_charts.show(
+        ui_charts.kpi_figure(ctx.plan_id, kpi_id),
+        key="detail-chart",
+        alt=f"{kpi['kpi_name']}の年度別の目標と実績",
+    )
+else:
+    st.info(
+        "この指標の目標は文章で示されているため（評価対象外）、グラフはありません。"
+        "年度ごとの目標は下の表のとおりです。",
+        icon=":material/notes:",
+    )
 
 st.subheader("年度別", anchor=False)
 table = pd.DataFrame(
     {
         "年度": [fy_label(int(y)) for y in history["fiscal_year"]],
-        "目標（計画の表記）": history["target_text"].fillna("―"),
         "目標値": [
             target_words(t, v, c, unit) or "―"
             for t, v, c in zip(
@@ -72,15 +82,25 @@ table = pd.DataFrame(
             )
         ],
         "実績": [format_value(v, unit) for v in history["actual_value"]],
-        "達成率": [("―" if pd.isna(r) else f"{r:.1f}%") for r in history["achievement_rate"]],
+        "達成率": history["achievement_rate"].map(percent_text),
         "評価": [badge_text(g) for g in history["grade"]],
         "担当課のコメント（備考）": history["note"].fillna(""),
+        "目標（計画の表記）": history["target_text"].fillna("―"),
         "データ区分": history["upload_kind"]
         .map({"sample": "サンプル（架空）", "actuals": "実績"})
         .fillna(""),
     }
 )
-st.dataframe(table, hide_index=True)
+# Short columns first and the long texts capped, so that 実績 and 評価 are seen without scrolling.
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "目標値": st.column_config.TextColumn(width="small"),
+        "担当課のコメント（備考）": st.column_config.TextColumn(width="medium"),
+        "目標（計画の表記）": st.column_config.TextColumn(width="medium"),
+    },
+)
 downloads.download_table(
     table, f"指標_{kpi_id}", key="kpi-years", title=f"{kpi_id} {kpi['kpi_name']}"
 )

@@ -9,7 +9,7 @@ from kpi.status import GRADED, badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
 from ui.board import kpi_cards
-from ui.format import md
+from ui.format import md, percent_text
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -20,7 +20,8 @@ st.caption(f"{md(data.plan['name'])}　｜　{ctx.filters.describe()}")
 
 counts = summary["counts"]
 share = summary["share_met"]
-row1 = st.columns(4)
+figures = st.container(key="figures-headline")  # ui.style: 2 x 2 on a tablet
+row1 = figures.columns(4)
 row1[0].metric("評価指標", f"{summary['kpis']} 指標")
 row1[1].metric("評価済", f"{summary['graded']} 指標", help="数値目標があり実績が報告された指標")
 row1[2].metric(
@@ -29,7 +30,7 @@ row1[2].metric(
     help="評価済の指標のうち A（達成）の割合",
 )
 row1[3].metric("未報告", f"{counts['未報告']} 指標", help="年度が終わったのに実績がない指標")
-row2 = st.columns(4)
+row2 = figures.columns(4)
 for col, g in zip(row2, GRADED, strict=True):
     col.metric(badge_text(g), f"{counts[g]} 指標")
 
@@ -47,7 +48,7 @@ else:
         alt="基本方針ごとの評価の内訳（指標数）",
     )
     shown = table.drop(columns=["policy_no", "policy_name"]).set_index("基本方針")
-    st.dataframe(shown, column_config={"達成率(A)": st.column_config.NumberColumn(format="%.1f%%")})
+    st.dataframe(shown.assign(**{"達成率(A)": shown["達成率(A)"].map(percent_text)}))
     downloads.download_table(shown.reset_index(), f"基本方針別_{sel.fiscal_year}", key="policy")
 
 st.subheader("指標ボード", anchor=False)

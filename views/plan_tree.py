@@ -10,8 +10,13 @@ ctx = context.current()
 tree = outline(ctx.data, ctx.selection)
 
 st.title("計画体系")
-if ctx.filters.active:
-    st.info(f"絞り込み中（{ctx.filters.describe()}）: 条件に合う事業だけを表示しています。")
+if tree.empty:
+    st.info(
+        f"絞り込み（{md(ctx.filters.describe())}）に合う事業がありません。"
+        "サイドバーの「絞り込みを解除」で全体を表示できます。"
+    )
+elif ctx.filters.active:
+    st.info(f"絞り込み中（{md(ctx.filters.describe())}）: 条件に合う事業だけを表示しています。")
 st.caption(
     "基本方針 ＞ 事業推進計画 ＞ 個別事業。（ ）内は評価指標の数。【再掲】は他の事業推進計画から再掲された事業です。"
 )

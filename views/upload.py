@@ -32,8 +32,8 @@ def preview_table(preview) -> pd.DataFrame:
             "年度": rows["fiscal_year"].map(fy_label),
             "現在の値": rows["old_value"],
             "新しい値": rows["actual_value"],
-            "現在の備考": rows["old_note"],
-            "新しい備考": rows["note"],
+            "現在の備考": rows["old_note"].fillna(""),
+            "新しい備考": rows["note"].fillna(""),
             "現在の値の出典": rows["old_is_sample"].map({True: "サンプル（架空）", False: "実績"}),
             "セル": rows["source_cell"],
         }
@@ -209,15 +209,15 @@ with tab_history:
             "取込番号": history["upload_id"],
             "種別": history["kind"].map(KINDS),
             "ファイル": history["filename"],
-            "日時": history["uploaded_at"],
+            "日時": history["uploaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
             "実行者": history["uploaded_by"],
             "状態": history["status"].map({"active": "有効", "rolled_back": "取消済"}),
             "新規": history["rows_new"],
             "変更": history["rows_changed"],
             "変更なし": history["rows_unchanged"],
             "未報告": history["rows_skipped"],
-            "取消日時": history["rolled_back_at"],
-            "取消者": history["rolled_back_by"],
+            "取消日時": history["rolled_back_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+            "取消者": history["rolled_back_by"].fillna(""),
         }
     )
     st.dataframe(shown, hide_index=True)
