@@ -216,6 +216,10 @@ STATUS_COLUMNS = {
 }
 
 
+# Words for the 比較 column of downloads: people read them in Excel, not SQL operators.
+COMPARATOR_EXPORT_WORDS = {">=": "以上", "<=": "以下", "=": "回数・維持（上回っても達成）"}
+
+
 def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> pd.DataFrame:
     """The status table that downloads and exports show: one row per KPI and year, with the
     project the KPI is stored under and every project that prints it (再掲)."""
@@ -229,6 +233,7 @@ def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> p
         policy_no=rows["home_project_id"].map(home["policy_no"]),
         listed_under=rows["kpi_id"].map(listed),
         achievement_rate=rows["achievement_rate"].round(1),
+        comparator=rows["comparator"].map(COMPARATOR_EXPORT_WORDS),
         source=rows["upload_kind"].map({"sample": "サンプル（架空）", "actuals": "実績"}),
     )
     return out[list(STATUS_COLUMNS)].rename(columns=STATUS_COLUMNS).reset_index(drop=True)

@@ -26,6 +26,17 @@ def database_exists(settings: Settings) -> bool:
     return settings.db_path.exists()
 
 
+def ensure_schema(settings: Settings) -> None:
+    """Bring an existing database's views and macros up to this version (idempotent): a file
+    built by an older release gains new columns such as kpi_status.is_sample, and kpi_status
+    takes the configured grade bands."""
+    if not database_exists(settings):
+        return
+    with repository.open_db(settings.db_path, retries=5) as con:
+        if repository.schema_ready(con):  # an empty file stays empty: the page says "build"
+            repository.init_schema(con, settings.grading)
+
+
 def plans(settings: Settings) -> pd.DataFrame:
     with repository.open_db(settings.db_path, retries=5) as con:
         if not repository.schema_ready(con):

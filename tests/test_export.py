@@ -95,7 +95,9 @@ def test_xlsx_has_one_sheet_per_view_with_japanese_headers(risky_db: Settings, t
     all_rows = rows_of(wb["全年度"])
     data = service.plan_data(risky_db, str(service.plans(risky_db)["plan_id"].iloc[0]))
     assert len(year_rows) == len(data.kpis)  # one row per KPI, each once
-    assert {r["年度"] for r in year_rows} == {2025}
+    assert {r["年度"] for r in year_rows} == {2025}  # a number: analysts sort and pivot on it
+    assert {r["比較"] for r in all_rows} <= {"以上", "以下", "回数・維持（上回っても達成）", None}
+    assert {r["比較"] for r in all_rows} >= {"以上", "以下"}
     assert len(all_rows) == len(data.kpis) * len(data.years)
     assert [r["基本方針"] for r in rows_of(wb["基本方針別"])] == [1, 2, 3]
     conditions = {r["項目"]: r["内容"] for r in rows_of(wb["出力条件"])}

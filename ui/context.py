@@ -65,12 +65,20 @@ def _plan_choices(db: str, version: tuple[int, int]) -> PlanChoices:
     return PlanChoices(ids, dict(zip(ids, map(plan_label, frame.to_dict("records")), strict=True)))
 
 
+@st.cache_resource(show_spinner=False)
+def _schema_ensured(db: str, bands: tuple[float, float]) -> bool:
+    """Once per process and database: an upgraded app on an older file works at once."""
+    service.ensure_schema(settings())
+    return True
+
+
 def plan_choices() -> PlanChoices | None:
     """Plan ids and labels, built once per database version: with 1,741 plans, making the
     labels on every rerun cost more than the rest of the sidebar. Shared, never changed."""
     s = settings()
     if not service.database_exists(s):
         return None
+    _schema_ensured(str(s.db_path), (s.grading.grade_b_min, s.grading.grade_c_min))
     return _plan_choices(str(s.db_path), version())
 
 
