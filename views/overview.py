@@ -39,10 +39,12 @@ table = context.policy_table(ctx)
 if table.empty:
     st.info("条件に合う指標がありません。サイドバーの絞り込みを確認してください。")
 else:
+    # Short labels on the chart (the bars keep their width on a tablet); names in the table.
+    bars = table.assign(基本方針="基本方針" + table["policy_no"].astype(str))
     table["基本方針"] = table["policy_no"].astype(str) + " " + table["policy_name"]
     ui_charts.show(
         ui_charts.cached_figure(
-            ctx.plan_id, ("policy-bars", ctx.filters), lambda: charts.grade_bars(table, "基本方針")
+            ctx.plan_id, ("policy-bars", ctx.filters), lambda: charts.grade_bars(bars, "基本方針")
         ),
         key="policy-bars",
         alt="基本方針ごとの評価の内訳（指標数）",
