@@ -235,6 +235,21 @@ def test_council_follows_filters(app_env):
     assert [t[:10] for t in titles] == ["概況", "基本方針3（1/2）", "基本方針3（2/2）", "概況"]
 
 
+def test_plan_tree_says_when_the_filters_match_nothing(app_env):
+    at = open_page("views/plan_tree.py", policy=[3], dept=["人事課"])
+    assert any("合う事業がありません" in i.value for i in at.info)
+    assert not at.header
+
+
+def test_council_with_nothing_to_show_offers_to_clear_the_filters(app_env):
+    at = open_page("views/council.py", policy=[3], dept=["人事課"])  # no such project
+    assert any("条件に合う指標がありません" in i.value for i in at.info)
+    assert {m.label: m.value for m in at.metric}["評価指標"] == "0"
+    next(b for b in at.button if b.label == "絞り込みを解除").click().run()
+    assert {m.label: m.value for m in at.metric}["評価指標"] == "35"
+    assert not at.info
+
+
 def test_council_screens_split_long_policies(app_env):
     from kpi.dashboard import Filters, council_screens, select
 
