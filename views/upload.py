@@ -20,26 +20,36 @@ st.caption(
 )
 
 
+SOURCE = {True: "サンプル（架空）", False: "実績"}
+
+
+def value_rows(rows: pd.DataFrame, labels: dict[str, str], columns: dict) -> pd.DataFrame:
+    """A table of (KPI, year) values for the preview and the rollback: what happens to each."""
+    names = data.kpis.set_index("kpi_id")["kpi_name"]
+    head = {
+        "区分": rows["status"].map(labels),
+        "指標ID": rows["kpi_id"],
+        "指標名": rows["kpi_id"].map(names),
+        "年度": rows["fiscal_year"].map(fy_label),
+    }
+    table = pd.DataFrame(head | columns)
+    order = {label: i for i, label in enumerate(labels.values())}
+    return table.sort_values("区分", key=lambda s: s.map(order), kind="stable")
+
+
 def preview_table(preview) -> pd.DataFrame:
     rows = preview.rows
-    labels = {"new": "新規", "changed": "変更", "unchanged": "変更なし"}
-    names = data.kpis.set_index("kpi_id")["kpi_name"]
-    table = pd.DataFrame(
+    return value_rows(
+        rows,
+        {"changed": "変更", "new": "新規", "unchanged": "変更なし"},
         {
-            "区分": rows["status"].map(labels),
-            "指標ID": rows["kpi_id"],
-            "指標名": rows["kpi_id"].map(names),
-            "年度": rows["fiscal_year"].map(fy_label),
             "現在の値": rows["old_value"],
             "新しい値": rows["actual_value"],
             "現在の備考": rows["old_note"].fillna(""),
             "新しい備考": rows["note"].fillna(""),
-            "現在の値の出典": rows["old_is_sample"].map({True: "サンプル（架空）", False: "実績"}),
+            "現在の値の出典": rows["old_is_sample"].map(SOURCE),
             "セル": rows["source_cell"],
-        }
-    )
-    return table.sort_values(
-        "区分", key=lambda s: s.map({"変更": 0, "新規": 1, "変更なし": 2}), kind="stable"
+        },
     )
 
 
@@ -122,20 +132,14 @@ def rollback_effect_table(effect) -> None:
         help="後の取込が同じ指標・年度の値を持っているため、その値のままです。",
     )
     rows = effect.rows
-    labels = {"reverted": "以前の値に戻る", "removed": "値がなくなる", "kept": "変わらない"}
-    names = data.kpis.set_index("kpi_id")["kpi_name"]
-    table = pd.DataFrame(
+    table = value_rows(
+        rows,
+        {"reverted": "以前の値に戻る", "removed": "値がなくなる", "kept": "変わらない"},
         {
-            "区分": rows["status"].map(labels),
-            "指標ID": rows["kpi_id"],
-            "指標名": rows["kpi_id"].map(names),
-            "年度": rows["fiscal_year"].map(fy_label),
             "現在の値": rows["current_value"],
             "取消後の値": rows["after_value"],
-            "取消後の値の出典": rows["after_is_sample"].map(
-                {True: "サンプル（架空）", False: "実績"}
-            ),
-        }
+            "取消後の値の出典": rows["after_is_sample"].map(SOURCE),
+        },
     )
     st.dataframe(table, hide_index=True)
 
