@@ -291,9 +291,9 @@ class RollbackEffect:
 
 def _checked(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> list[dict]:
     """The uploads, refusing unknown ones (NotFound), plan workbooks and rolled back ones."""
-    infos = []
-    for upload_id in dict.fromkeys(upload_ids):
-        info = repository.upload(con, upload_id)  # NotFound for an unknown id
+    infos = repository.uploads_by_id(con, list(dict.fromkeys(upload_ids)))  # NotFound
+    for info in infos:
+        upload_id = info["upload_id"]
         if info["kind"] == "plan":
             raise RollbackRefused(
                 f"取込番号 {upload_id} は計画ワークブックの取込のため取り消せません。"
@@ -304,7 +304,6 @@ def _checked(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> list[dict
                 f"取込番号 {upload_id} は既に取り消されています"
                 f"（{info['rolled_back_at']}、{info['rolled_back_by']}）。"
             )
-        infos.append(info)
     return infos
 
 
@@ -333,9 +332,9 @@ def rollback_uploads(
     now = now or dt.datetime.now()
     with repository.transaction(con):
         effect = _effect(con, _checked(con, upload_ids))
-        for info in effect.uploads:
-            repository.set_upload_status(con, int(info["upload_id"]), by=by, at=now)
-    effect.uploads = [repository.upload(con, int(i["upload_id"])) for i in effect.uploads]
+        ids = [int(info["upload_id"]) for info in effect.uploads]
+        repository.set_upload_status(con, ids, by=by, at=now)
+    effect.uploads = repository.uploads_by_id(con, ids)
     if any(info["status"] != "rolled_back" for info in effect.uploads):
         raise DatabaseError(
             f"取込番号 {', '.join(str(i['upload_id']) for i in effect.uploads)} の取消を"

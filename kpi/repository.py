@@ -354,19 +354,30 @@ def insert_actuals(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
 
 
 def upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict:
-    df = con.execute("SELECT * FROM uploads WHERE upload_id = ?", [upload_id]).df()
-    if df.empty:
-        raise NotFound(f"取込番号 {upload_id} はありません。")
-    return df.iloc[0].to_dict()
+    return uploads_by_id(con, [upload_id])[0]
+
+
+def uploads_by_id(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> list[dict]:
+    """The uploads' rows in the order asked (one query: a national file has 1,741 uploads);
+    NotFound names the first unknown id."""
+    ids = [int(i) for i in upload_ids]
+    df = con.execute(
+        "SELECT * FROM uploads WHERE list_contains($ids::INTEGER[], upload_id)", {"ids": ids}
+    ).df()
+    found = {int(r["upload_id"]): r for r in df.to_dict("records")}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"取込番号 {missing[0]} はありません。")
+    return [found[i] for i in ids]
 
 
 def set_upload_status(
-    con: duckdb.DuckDBPyConnection, upload_id: int, *, by: str, at: dt.datetime
+    con: duckdb.DuckDBPyConnection, upload_ids: list[int], *, by: str, at: dt.datetime
 ) -> None:
     con.execute(
-        "UPDATE uploads SET status = 'rolled_back', rolled_back_at = ?, rolled_back_by = ? "
-        "WHERE upload_id = ?",
-        [at, by, upload_id],
+        "UPDATE uploads SET status = 'rolled_back', rolled_back_at = $at, rolled_back_by = $by "
+        "WHERE list_contains($ids::INTEGER[], upload_id)",
+        {"at": at, "by": by, "ids": [int(i) for i in upload_ids]},
     )
 
 
@@ -377,20 +388,7 @@ def rollback_effect(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> pd
         """
         WITH touched AS (
             SELECT DISTINCT plan_id, kpi_id, fiscal_year FROM kpi_actuals
-            WHERE upload_id IN (SELECT unnest($ids::INTEGER[]))
-        ), cur AS (
-            SELECT c.* FROM kpi_actuals_current c SEMI JOIN touched USING (plan_id, kpi_id, fiscal_year)
-        ), after AS (
-            SELECT a.plan_id, a.kpi_id, a.fiscal_year, a.actual_value, a.note, a.upload_id,
-                   u.kind = 'sample' AS is_sample
-            FROM kpi_actuals a
-            JOIN uploads u ON u.upload_id = a.upload_id
-            SEMI JOIN touched t
-                ON t.plan_id = a.plan_id AND t.kpi_id = a.kpi_id AND t.fiscal_year = a.fiscal_year
-            WHERE u.status = 'active' AND a.upload_id NOT IN (SELECT unnest($ids::INTEGER[]))
-            QUALIFY row_number() OVER (
-                PARTITION BY a.plan_id, a.kpi_id, a.fiscal_year ORDER BY a.upload_id DESC
-            ) = 1
+            WHERE list_contains($ids::INTEGER[], upload_id)
         )
         SELECT t.plan_id, t.kpi_id, t.fiscal_year,
                cur.actual_value AS current_value, cur.note AS current_note,
@@ -398,8 +396,9 @@ def rollback_effect(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> pd
                after.actual_value AS after_value, after.note AS after_note,
                after.upload_id AS after_upload_id, after.is_sample AS after_is_sample
         FROM touched t
-        LEFT JOIN cur USING (plan_id, kpi_id, fiscal_year)
-        LEFT JOIN after USING (plan_id, kpi_id, fiscal_year)
+        LEFT JOIN kpi_actuals_current cur USING (plan_id, kpi_id, fiscal_year)
+        LEFT JOIN kpi_actuals_current_of(without := $ids::INTEGER[]) after
+            USING (plan_id, kpi_id, fiscal_year)
         ORDER BY t.plan_id, t.kpi_id, t.fiscal_year
         """,
         {"ids": [int(i) for i in upload_ids]},

@@ -119,12 +119,15 @@ CREATE TABLE IF NOT EXISTS kpi_actuals (
 
 -- The current values, optionally of one plan: the filter applies where kpi_actuals is read, so
 -- one plan's grading never reads the other plans' history (the view below is every plan).
-CREATE OR REPLACE MACRO kpi_actuals_current_of(plan_filter := NULL) AS TABLE
+-- `without` (a list of upload ids) gives the values as they would be with those uploads
+-- rolled back: what a rollback preview shows.
+CREATE OR REPLACE MACRO kpi_actuals_current_of(plan_filter := NULL, without := NULL) AS TABLE
 SELECT a.plan_id, a.kpi_id, a.fiscal_year, a.actual_value, a.note, a.upload_id, a.recorded_at,
        u.kind = 'sample' AS is_sample  -- fictional sample data (DESIGN 8): never report it as real
 FROM kpi_actuals a
 JOIN uploads u ON u.upload_id = a.upload_id
 WHERE u.status = 'active' AND (plan_filter IS NULL OR a.plan_id = plan_filter)
+  AND (without IS NULL OR NOT list_contains(without, a.upload_id))
 QUALIFY row_number() OVER (
     PARTITION BY a.plan_id, a.kpi_id, a.fiscal_year ORDER BY a.upload_id DESC
 ) = 1;

@@ -328,7 +328,7 @@ def test_sample_warning_on_the_cover_and_every_page_while_sample_is_current(seed
         assert flat(report.SAMPLE_WARNING) in flat(text), f"page {n}"
 
     with repository.open_db(seed_db.db_path) as con, repository.transaction(con):
-        repository.set_upload_status(con, upload_id, by="test", at=dt.datetime(2026, 5, 2))
+        repository.set_upload_status(con, [upload_id], by="test", at=dt.datetime(2026, 5, 2))
     pdf, data = pdf_of(seed_db, Filters(measures=("2-3", "2-5"), fiscal_year=2025))
     assert not data.sample_current
     assert "架空" not in "".join(page_texts(pdf))
