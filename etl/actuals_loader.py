@@ -200,9 +200,8 @@ def commit_actuals(
     """Validate and load in one transaction: one upload row per plan the file covers.
 
     The same bytes already active for a plan are not loaded again while nothing would change.
-    `progress(done, total)` is
-    called inside the transaction after each write: the upload rows (done = the number of
-    plans), then the values (done == total).
+    `progress(done, total)` is called inside the transaction after each write: the upload rows
+    (done = the number of plans), then the values (done == total).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}: {kind!r}")

@@ -61,6 +61,7 @@ from kpi.status import (
     NOT_REPORTED,
     NOT_YET,
     STYLES,
+    UPLOAD_KIND_WORDS,
     badge_text,
     band_description,
 )
@@ -129,9 +130,6 @@ def font_path() -> Path:
 # ---------------------------------------------------------------- words
 
 
-UPLOAD_KINDS = {"plan": "計画", "actuals": "実績", "sample": "サンプル（架空）"}
-
-
 def source_lines(uploads: pd.DataFrame, data: PlanData) -> list[str]:
     """「実績: actuals_2025.xlsx（#3, 2026-05-01, 情報政策課）」 for each upload that the
     report's values come from: the newest active plan workbook and every upload that
@@ -145,7 +143,7 @@ def source_lines(uploads: pd.DataFrame, data: PlanData) -> list[str]:
     lines = []
     for row in pd.concat([plan_rows, value_rows]).itertuples(index=False):
         when = pd.Timestamp(row.uploaded_at).strftime("%Y-%m-%d")
-        kind = UPLOAD_KINDS.get(str(row.kind), str(row.kind))
+        kind = UPLOAD_KIND_WORDS.get(str(row.kind), str(row.kind))
         lines.append(f"{kind}: {row.filename}（#{int(row.upload_id)}, {when}, {row.uploaded_by}）")
     return lines
 

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kpi.fiscal import era_name
-from kpi.status import ALL_GRADES, GRADED, badge_text, summarise
+from kpi.status import (
+    ALL_GRADES,
+    COMPARATOR_EXPORT_WORDS,
+    GRADED,
+    UPLOAD_KIND_WORDS,
+    badge_text,
+    summarise,
+)
 
 
 @dataclass(frozen=True)
@@ -216,10 +223,6 @@ STATUS_COLUMNS = {
 }
 
 
-# Words for the 比較 column of downloads: people read them in Excel, not SQL operators.
-COMPARATOR_EXPORT_WORDS = {">=": "以上", "<=": "以下", "=": "回数・維持（上回っても達成）"}
-
-
 def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> pd.DataFrame:
     """The status table that downloads and exports show: one row per KPI and year, with the
     project the KPI is stored under and every project that prints it (再掲)."""
@@ -234,7 +237,7 @@ def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> p
         listed_under=rows["kpi_id"].map(listed),
         achievement_rate=rows["achievement_rate"].round(1),
         comparator=rows["comparator"].map(COMPARATOR_EXPORT_WORDS),
-        source=rows["upload_kind"].map({"sample": "サンプル（架空）", "actuals": "実績"}),
+        source=rows["upload_kind"].map(UPLOAD_KIND_WORDS),
     )
     return out[list(STATUS_COLUMNS)].rename(columns=STATUS_COLUMNS).reset_index(drop=True)
 

@@ -1,9 +1,9 @@
 """The number reader of DESIGN 4.3, shared by plan targets and yearly actuals.
 
-Order of the rules: NFKC, strip spaces, take a frequency
-prefix (年/月) off the front and 以上/以下 off the end, strip a trailing unit, apply 万/億,
-allow a trailing % for % KPIs, then thousands separators (grouped by three). A numeric Excel cell formatted as a percentage holds a
-fraction (0.25 shown as 25%) and means 25 for a % KPI.
+Order of the rules: NFKC, strip spaces, take a frequency prefix (年/月) off the front and
+以上/以下 off the end, strip a trailing unit, apply 万/億, allow a trailing % for % KPIs, then
+strip thousands separators (they must group by three). A numeric Excel cell formatted as a
+percentage holds a fraction (0.25 shown as 25%) and means 25 for a % KPI.
 """
 
 from __future__ import annotations

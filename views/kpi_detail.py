@@ -5,7 +5,7 @@ import streamlit as st
 
 from kpi.dashboard import department_names, kpi_history, projects_of_kpi
 from kpi.fiscal import fy_label
-from kpi.status import badge_text
+from kpi.status import UPLOAD_KIND_WORDS, badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
 from ui.format import format_value, kpi_flags, md, percent_text, target_words
@@ -86,9 +86,7 @@ table = pd.DataFrame(
         "評価": [badge_text(g) for g in history["grade"]],
         "担当課のコメント（備考）": history["note"].fillna(""),
         "目標（計画の表記）": history["target_text"].fillna("―"),
-        "データ区分": history["upload_kind"]
-        .map({"sample": "サンプル（架空）", "actuals": "実績"})
-        .fillna(""),
+        "データ区分": history["upload_kind"].map(UPLOAD_KIND_WORDS).fillna(""),
     }
 )
 # Short columns first and the long texts capped, so that 実績 and 評価 are seen without scrolling.

@@ -7,12 +7,12 @@ from etl import operations
 from etl.problems import InputRejected
 from kpi.errors import KpiError
 from kpi.fiscal import fy_label
+from kpi.status import UPLOAD_KIND_WORDS
 from ui import auth, context, problems
 from ui.downloads import download_table
 
 ctx = context.current()
 settings, data = ctx.settings, ctx.data
-KINDS = {"plan": "計画", "actuals": "実績", "sample": "サンプル（架空）"}
 
 st.title("実績の取込")
 st.caption(
@@ -20,7 +20,8 @@ st.caption(
 )
 
 
-SOURCE = {True: "サンプル（架空）", False: "実績"}
+# is_sample -> where the value comes from
+SOURCE = {True: UPLOAD_KIND_WORDS["sample"], False: UPLOAD_KIND_WORDS["actuals"]}
 
 
 def value_rows(rows: pd.DataFrame, labels: dict[str, str], columns: dict) -> pd.DataFrame:
@@ -158,7 +159,7 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         st.caption("取り消すには「取込」タブでログインしてください。")
         return
     labels = {
-        int(r.upload_id): f"#{r.upload_id} {KINDS[r.kind]} {r.filename}"
+        int(r.upload_id): f"#{r.upload_id} {UPLOAD_KIND_WORDS[r.kind]} {r.filename}"
         f"（{r.uploaded_at:%Y-%m-%d %H:%M}）"
         for r in candidates.itertuples()
     }
@@ -211,7 +212,7 @@ with tab_history:
     shown = pd.DataFrame(
         {
             "取込番号": history["upload_id"],
-            "種別": history["kind"].map(KINDS),
+            "種別": history["kind"].map(UPLOAD_KIND_WORDS),
             "ファイル": history["filename"],
             "日時": history["uploaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
             "実行者": history["uploaded_by"],
