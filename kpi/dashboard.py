@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from kpi import outlook as outlook_rows
 from kpi.fiscal import era_name
 from kpi.status import (
     ALL_GRADES,
@@ -60,6 +61,8 @@ class PlanData:
     activities: pd.DataFrame
     sample_current: bool = False
     years: list[int] = field(default_factory=list)
+    # kpi_outlook of the plan: every KPI and as-of year (kpi/outlook.py, issue #15)
+    outlook: pd.DataFrame = field(default_factory=outlook_rows.empty)
 
     def __post_init__(self) -> None:
         self.years = list(range(int(self.plan["start_fy"]), int(self.plan["end_fy"]) + 1))
