@@ -60,6 +60,10 @@ METHOD_NOTE = (
     "見込みは、選択年度までの実績（2年度以上）に最小二乗法で直線を当てはめ、"
     "最終年度の値を推計して目標と比べたものです。予測であり、確定した結果ではありません。"
 )
+BACKTEST_NOTE = (
+    "各指標について、最終年度より前の各年度の時点で算出した見込みと、最終年度に実際についた"
+    "評価（A〜D）を比べます。"
+)
 # Columns of kpi_outlook_of (schema.sql) that the app reads.
 COLUMNS = [
     "plan_id",

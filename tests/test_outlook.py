@@ -9,6 +9,7 @@ import random
 import pandas as pd
 import pytest
 
+from etl import cli
 from etl.actuals_loader import rollback_uploads
 from kpi import outlook, repository
 from kpi.config import Grading
@@ -459,3 +460,47 @@ def test_backtest_counts_agreement_per_year_ahead():
     assert by.loc["計", "比較数"] == 3 and by.loc["計", "評価が一致"] == 1
     assert matrix.loc["見込み D", "実際 C"] == 1 and matrix.loc["見込み A", "実際 A"] == 1
     assert int(matrix.to_numpy().sum()) == 3
+
+
+# ------------------------------------------------------------------- the CLI
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> str:
+    db = tmp_path_factory.mktemp("outlook") / "kpi.duckdb"
+    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
+    return str(db)
+
+
+def test_backtest_command_prints_the_agreement_table(sample_db, capsys):
+    capsys.readouterr()
+    assert cli.main(["outlook-backtest", "--db", sample_db, "--plan-id", "hadano-r3-r7"]) == 0
+    out = capsys.readouterr().out
+    with repository.open_db(sample_db) as c:
+        table, matrix = outlook.backtest(repository.outlook_backtest_rows(c, BANDS))
+    assert "架空" in out  # the sample values are fictional, and the output says so
+    total = table.set_index("見込みの時点").loc["計"]
+    assert total["比較数"] > 0
+    line = next(x for x in out.splitlines() if x.startswith("計 "))
+    assert line.split()[1:6] == [
+        str(int(total["指標数"])),
+        str(int(total["見込み算出不可"])),
+        str(int(total["比較数"])),
+        str(int(total["評価が一致"])),
+        f"{float(total['一致率(%)'])}",
+    ]
+    assert "実際 A" in out
+    for grade in "ABCD":
+        printed = next(x for x in out.splitlines() if x.startswith(f"見込み {grade}"))
+        assert printed.split()[2:] == [str(n) for n in matrix.loc[f"見込み {grade}"]]
+    assert "nan" not in out
+
+
+def test_backtest_command_rejects_an_unknown_plan(sample_db, capsys):
+    assert cli.main(["outlook-backtest", "--db", sample_db, "--plan-id", "nope"]) == 1
+    assert "nope" in capsys.readouterr().err
+
+
+def test_backtest_command_without_graded_final_years(seed_db, capsys):
+    assert cli.main(["outlook-backtest", "--db", str(seed_db.db_path)]) == 0
+    assert "検証できません" in capsys.readouterr().out
