@@ -29,6 +29,7 @@ it agreed with what the final year actually got.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -104,6 +105,12 @@ def of_year(outlook: pd.DataFrame, as_of_year: int, kpi_ids: Iterable[str]) -> p
     return rows.sort_values("kpi_id", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
+def row(outlook: pd.DataFrame, kpi_id: str, as_of_year: int) -> dict[str, Any] | None:
+    """One KPI's outlook as of a year (None when the KPI or year is not in the plan)."""
+    hit = outlook[(outlook["kpi_id"] == kpi_id) & (outlook["as_of_year"] == as_of_year)]
+    return None if hit.empty else {str(k): v for k, v in hit.iloc[0].to_dict().items()}
+
+
 def is_forecast(rows: pd.DataFrame) -> bool:
     """True when some KPI's outlook is a forecast: the year is before its final year."""
     final = pd.to_numeric(rows["final_year"], errors="coerce")
@@ -119,6 +126,37 @@ def counts(rows: pd.DataFrame) -> dict[str, int]:
 def for_selection(data: PlanData, sel: Selection) -> pd.DataFrame:
     """The selected KPIs' outlook as of the selected year."""
     return of_year(data.outlook, sel.fiscal_year, sel.kpi_ids)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Outlook grade counts of the selected KPIs as of the selected year."""
+
+    as_of_year: int
+    final_years: tuple[int, ...]  # the final years the forecasts aim at (usually one)
+    counts: dict[str, int]
+    is_sample: bool
+
+
+def summary(data: PlanData, sel: Selection) -> Summary | None:
+    """Counts for 概況 and 庁議; None when no selected KPI's outlook is a forecast (the
+    selected year is not before any final year): then the year's grades say it all."""
+    rows = for_selection(data, sel)
+    if rows.empty or not is_forecast(rows):
+        return None
+    finals = pd.to_numeric(rows["final_year"], errors="coerce").dropna().astype(int)
+    return Summary(
+        as_of_year=sel.fiscal_year,
+        final_years=tuple(sorted(set(finals))),
+        counts=counts(rows),
+        is_sample=bool(rows["is_sample"].fillna(False).astype(bool).any()),
+    )
+
+
+def summary_line(s: Summary) -> str:
+    """'◎ A 達成見込み 12　○ B 概ね達成見込み 3 …　｜　見込み算出不可 2': one line for a screen."""
+    graded = "　".join(f"{badge(g)} {s.counts[g]}" for g in GRADED)
+    return f"{graded}　｜　{CANNOT} {s.counts[CANNOT]}"
 
 
 def attention(rows: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from kpi.fiscal import fy_label
 from kpi.status import GRADED, badge_text
 from ui import charts as ui_charts
 from ui import context
+from ui import outlook as outlook_blocks
 from ui.board import kpi_cards
 from ui.filters import clear_filters
 from ui.format import md
@@ -74,6 +75,7 @@ if screen.policy_no is None:
     row = figures.columns(4)
     for col, g in zip(row, GRADED, strict=True):
         col.metric(badge_text(g), f"{counts[g]}")
+    outlook_blocks.counts_line(data, sel)  # 見込み: only while the year is before the final one
     table = by_policy(data, sel)
     if not table.empty:
         table["基本方針"] = "基本方針" + table["policy_no"].astype(str)

@@ -8,6 +8,7 @@ from kpi.fiscal import fy_label
 from kpi.status import GRADED, badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
+from ui import outlook as outlook_blocks
 from ui.board import kpi_cards
 from ui.format import md, percent_text
 
@@ -33,6 +34,8 @@ row1[3].metric("未報告", f"{counts['未報告']} 指標", help="年度が終�
 row2 = figures.columns(4)
 for col, g in zip(row2, GRADED, strict=True):
     col.metric(badge_text(g), f"{counts[g]} 指標")
+
+outlook_blocks.counts_block(data, sel)  # 見込み: only while the year is before the final one
 
 st.subheader("基本方針別の状況", anchor=False)
 table = context.policy_table(ctx)

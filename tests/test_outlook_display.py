@@ -1,0 +1,119 @@
+"""見込み (issue #15) where decisions are made: the KPI chart's dotted projection, the counts
+on 概況 and 庁議モード, the sentence on the KPI page (AppTest on the sample database)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kpi import outlook, service
+from kpi.charts import PROJECTION_NAME, kpi_figure, short_year
+from kpi.dashboard import Filters, kpi_history, select
+from tests.test_pages import app_env, open_page, sample_db  # noqa: F401 (fixtures)
+
+PLAN_ID = "hadano-r3-r7"
+
+
+@pytest.fixture
+def data(app_env):  # noqa: F811
+    return service.plan_data(app_env, PLAN_ID)
+
+
+def forecast_row(data, year: int) -> dict:
+    """A KPI whose outlook as of `year` is a forecast: found in the data, not hard-coded."""
+    o = data.outlook
+    hit = o[(o["as_of_year"] == year) & (o["basis"] == "trend")]
+    assert len(hit), "the sample has forecasts"
+    return outlook.row(o, str(hit["kpi_id"].iloc[0]), year)
+
+
+def projection(fig):
+    return [t for t in fig.data if t.name == PROJECTION_NAME]
+
+
+# ------------------------------------------------------------------- the chart
+
+
+def test_chart_draws_the_projection_dotted_from_the_last_actual_to_the_final_year(data):
+    row = forecast_row(data, 2023)
+    fig = kpi_figure(kpi_history(data, row["kpi_id"]), outlook=row)
+    (trace,) = projection(fig)
+    assert trace.line.dash == "dot"  # visibly not the actual bars nor the dashed target
+    assert list(trace.x) == [short_year(int(row["last_point_year"])), short_year(2025)]
+    assert list(trace.y) == [
+        pytest.approx(row["last_point_value"]),
+        pytest.approx(row["projected_value"]),
+    ]
+    assert trace.text[-1].startswith("見込み ")
+    assert "推計" in trace.hovertemplate and "予測" in trace.hovertemplate
+    assert fig.layout.yaxis.range[1] >= row["projected_value"]  # the end of the line shows
+
+
+def test_chart_has_no_projection_once_the_final_year_is_known(data):
+    o = data.outlook
+    actual = o[(o["as_of_year"] == 2025) & (o["basis"] == "actual")].iloc[0]
+    row = outlook.row(o, str(actual["kpi_id"]), 2025)
+    assert not projection(kpi_figure(kpi_history(data, row["kpi_id"]), outlook=row))
+    assert not projection(kpi_figure(kpi_history(data, row["kpi_id"])))
+
+
+def test_summary_only_before_the_final_year(data):
+    before = outlook.summary(data, select(data, Filters(fiscal_year=2023)))
+    assert before is not None and before.final_years[-1] == 2025
+    rows = outlook.of_year(data.outlook, 2023, data.kpis["kpi_id"])
+    assert before.counts == outlook.counts(rows)
+    assert before.is_sample  # the sample values are fictional
+    assert outlook.summary(data, select(data, Filters(fiscal_year=2025))) is None
+
+
+# ------------------------------------------------------------------- pages
+
+
+def with_year(page: str, year: int, **params):
+    at = open_page("views/overview.py")
+    at.sidebar.selectbox(key="fy").set_value(year).run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_overview_shows_outlook_counts_before_the_final_year(app_env, data):  # noqa: F811
+    at = with_year("views/overview.py", 2023)
+    expected = outlook.summary(data, select(data, Filters(fiscal_year=2023)))
+    assert expected is not None
+    metrics = {m.label: m.value for m in at.metric}
+    for g in "ABCD":
+        assert metrics[outlook.badge(g)] == f"{expected.counts[g]} 指標"
+    assert any("最終年度" in s.value and "見込み" in s.value for s in at.subheader)
+    assert any(outlook.METHOD_NOTE in c.value for c in at.caption)
+
+
+def test_overview_has_no_outlook_in_the_final_year(app_env):  # noqa: F811
+    at = with_year("views/overview.py", 2025)
+    assert not any(m.label == outlook.badge("A") for m in at.metric)
+    assert not any("見込み" in s.value for s in at.subheader)
+
+
+def test_council_title_screen_shows_the_outlook_line(app_env, data):  # noqa: F811
+    at = with_year("views/council.py", 2023)
+    expected = outlook.summary(data, select(data, Filters(fiscal_year=2023)))
+    assert expected is not None
+    assert any(outlook.summary_line(expected) in m.value for m in at.markdown)
+    final = with_year("views/council.py", 2025)
+    assert not any("達成見込み" in m.value for m in final.markdown)
+
+
+def test_kpi_detail_shows_the_projection_and_says_it_is_a_forecast(app_env, data):  # noqa: F811
+    row = forecast_row(data, 2023)
+    at = with_year("views/kpi_detail.py", 2023, kpi=row["kpi_id"])
+    assert at.selectbox(key="kpi_pick").value == row["kpi_id"]
+    charts = at.get("plotly_chart")
+    spec = json.loads(charts[0].proto.spec)
+    (trace,) = [t for t in spec["data"] if t.get("name") == PROJECTION_NAME]
+    assert trace["y"][-1] == pytest.approx(row["projected_value"])
+    page = "\n".join(m.value for m in at.markdown)
+    assert outlook.badge(row["outlook_grade"]) in page
+    assert "予測" in page
