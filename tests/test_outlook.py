@@ -504,3 +504,17 @@ def test_backtest_command_rejects_an_unknown_plan(sample_db, capsys):
 def test_backtest_command_without_graded_final_years(seed_db, capsys):
     assert cli.main(["outlook-backtest", "--db", str(seed_db.db_path)]) == 0
     assert "検証できません" in capsys.readouterr().out
+
+
+def test_docs_record_the_backtest_of_the_sample_as_the_command_prints_it(sample_db, capsys):
+    """docs/outlook.md quotes the command's tables for the fictional sample: they must still be
+    what it prints (after a change to the sample or the method, rerun it and paste)."""
+    from kpi.config import ROOT
+
+    doc = (ROOT / "docs" / "outlook.md").read_text(encoding="utf-8")
+    quoted = doc.split("```\n見込みの時点")[1].split("```")[0]
+    capsys.readouterr()
+    assert cli.main(["outlook-backtest", "--db", sample_db]) == 0
+    out = capsys.readouterr().out
+    assert "見込みの時点" + quoted.rstrip("\n") in out
+    assert "架空" in doc.split("## Is it any good?")[1]
