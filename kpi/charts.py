@@ -193,23 +193,33 @@ def _add_projection(
     if last is None or final is None or pd.isna(last) or pd.isna(final) or last >= final:
         return None
     value = float(outlook["projected_value"])
-    label = f"見込み {format_value(value, unit)}"
+    end = short_year(int(final))
     fig.add_scatter(
-        x=[short_year(int(last)), short_year(int(final))],
+        x=[short_year(int(last)), end],
         y=[float(outlook["last_point_value"]), value],
         name=PROJECTION_NAME,
-        mode="lines+markers+text",
+        mode="lines+markers",
         line=dict(color=PROJECTION_COLOUR, width=3, dash="dot"),
         marker=dict(size=[0, 10 if compact else 13], symbol="circle-open", color=PROJECTION_COLOUR),
-        text=["", label],
-        textposition="top center",
-        textfont=dict(color="#7A3D63"),
         cliponaxis=False,
         customdata=[[int(outlook["points"])], [int(outlook["points"])]],
         hovertemplate=(
             "%{x}<br>見込み %{y:,.4~g}<br>実績%{customdata[0]}年度分から最小二乗法で推計"
             "（予測であり確定値ではありません）<extra></extra>"
         ),
+    )
+    # A boxed label: it stays readable where the line crosses a later year's bar.
+    fig.add_annotation(
+        x=end,
+        y=value,
+        text=f"見込み {format_value(round(value, 1), unit)}",
+        name="projection-label",
+        showarrow=False,
+        yshift=18,
+        bgcolor="rgba(255,255,255,0.9)",
+        bordercolor=PROJECTION_COLOUR,
+        borderwidth=1,
+        font=dict(size=10 if compact else 13, color="#7A3D63"),
     )
     return value
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kpi.fiscal import era_name
 from kpi.status import GRADED, STYLES, A, B, C, D
 
 if TYPE_CHECKING:
@@ -130,27 +131,50 @@ def for_selection(data: PlanData, sel: Selection) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Summary:
-    """Outlook grade counts of the selected KPIs as of the selected year."""
+    """Outlook grade counts of the selected KPIs as of the selected year, over the KPIs whose
+    final year is still ahead (the others' outlook is their final grade, already shown)."""
 
     as_of_year: int
     final_years: tuple[int, ...]  # the final years the forecasts aim at (usually one)
-    counts: dict[str, int]
+    counts: dict[str, int]  # A-D and 見込み算出不可, KPIs with the final year ahead
+    past_final: int  # KPIs whose final year is the selected year or before
+    not_graded: int  # KPIs without a numeric target (評価対象外)
     is_sample: bool
 
 
 def summary(data: PlanData, sel: Selection) -> Summary | None:
-    """Counts for 概況 and 庁議; None when no selected KPI's outlook is a forecast (the
-    selected year is not before any final year): then the year's grades say it all."""
+    """Counts for 概況 and 庁議; None when no selected KPI's final year is after the selected
+    year: then the year's grades say it all."""
     rows = for_selection(data, sel)
     if rows.empty or not is_forecast(rows):
         return None
-    finals = pd.to_numeric(rows["final_year"], errors="coerce").dropna().astype(int)
+    final = pd.to_numeric(rows["final_year"], errors="coerce")
+    ahead = rows[rows["as_of_year"] < final]
     return Summary(
         as_of_year=sel.fiscal_year,
-        final_years=tuple(sorted(set(finals))),
-        counts=counts(rows),
-        is_sample=bool(rows["is_sample"].fillna(False).astype(bool).any()),
+        final_years=tuple(sorted({int(y) for y in ahead["final_year"]})),
+        counts=counts(ahead),
+        past_final=int((rows["as_of_year"] >= final).sum()),
+        not_graded=int(final.isna().sum()),
+        is_sample=bool(ahead["is_sample"].fillna(False).astype(bool).any()),
     )
+
+
+def summary_title(s: Summary) -> str:
+    """'令和7年度の目標に対する見込み（令和5年度までの傾向から）'."""
+    finals = "・".join(era_name(fy) for fy in s.final_years)
+    return f"{finals}の目標に対する見込み（{era_name(s.as_of_year)}までの傾向から）"
+
+
+def summary_note(s: Summary) -> str:
+    """What the counts leave out, and how they were made."""
+    parts = [f"{CANNOT} {s.counts[CANNOT]} 指標"]
+    if s.past_final:
+        parts.append(f"最終年度を過ぎた指標 {s.past_final} 指標（その年度の評価のとおり）")
+    if s.not_graded:
+        parts.append(f"{NOT_GRADED} {s.not_graded} 指標")
+    fictional = "架空のサンプルデータによる見込みです。" if s.is_sample else ""
+    return f"{'、'.join(parts)}は数えていません。{METHOD_NOTE}{fictional}"
 
 
 def summary_line(s: Summary) -> str:
@@ -173,7 +197,6 @@ def describe(row: Mapping[str, Any], unit: str) -> str:
     """One sentence for a KPI's outlook, e.g. '令和7年度の見込み 26.3%（目標 25% 以上）: ◎ A
     達成見込み。令和3年度〜令和6年度の実績4年度分から最小二乗法で推計した予測です。'"""
     from kpi.charts import format_value
-    from kpi.fiscal import era_name
     from kpi.status import COMPARATOR_WORDS
 
     grade = str(row["outlook_grade"])

@@ -45,7 +45,9 @@ def test_chart_draws_the_projection_dotted_from_the_last_actual_to_the_final_yea
         pytest.approx(row["last_point_value"]),
         pytest.approx(row["projected_value"]),
     ]
-    assert trace.text[-1].startswith("見込み ")
+    (label,) = [a for a in fig.layout.annotations if a.name == "projection-label"]
+    assert label.text.startswith("見込み ") and label.x == short_year(2025)
+    assert label.y == pytest.approx(row["projected_value"])
     assert "推計" in trace.hovertemplate and "予測" in trace.hovertemplate
     assert fig.layout.yaxis.range[1] >= row["projected_value"]  # the end of the line shows
 
@@ -60,10 +62,16 @@ def test_chart_has_no_projection_once_the_final_year_is_known(data):
 
 def test_summary_only_before_the_final_year(data):
     before = outlook.summary(data, select(data, Filters(fiscal_year=2023)))
-    assert before is not None and before.final_years[-1] == 2025
+    assert before is not None and before.final_years == (2025,)
     rows = outlook.of_year(data.outlook, 2023, data.kpis["kpi_id"])
-    assert before.counts == outlook.counts(rows)
+    ahead = rows[rows["final_year"].notna() & (rows["final_year"] > 2023)]
+    assert before.counts == outlook.counts(ahead)  # only KPIs whose final year is ahead
+    assert before.past_final == int((rows["final_year"] <= 2023).sum()) > 0
+    assert before.not_graded == int(rows["final_year"].isna().sum()) > 0
+    assert sum(before.counts.values()) + before.past_final + before.not_graded == len(rows)
     assert before.is_sample  # the sample values are fictional
+    assert "令和7年度" in outlook.summary_title(before)
+    assert "令和5年度" in outlook.summary_title(before)
     assert outlook.summary(data, select(data, Filters(fiscal_year=2025))) is None
 
 
@@ -87,7 +95,7 @@ def test_overview_shows_outlook_counts_before_the_final_year(app_env, data):  # 
     metrics = {m.label: m.value for m in at.metric}
     for g in "ABCD":
         assert metrics[outlook.badge(g)] == f"{expected.counts[g]} 指標"
-    assert any("最終年度" in s.value and "見込み" in s.value for s in at.subheader)
+    assert outlook.summary_title(expected) in [s.value for s in at.subheader]
     assert any(outlook.METHOD_NOTE in c.value for c in at.caption)
 
 
