@@ -220,6 +220,8 @@ STATUS_COLUMNS = {
     "actual_value": "実績値",
     "achievement_rate": "達成率(%)",
     "grade": "評価",
+    "outlook": "見込み（その年度時点）",
+    "projected_value": "見込み値（最終年度）",
     "note": "備考",
     "listed_under": "掲載事業",
     "source": "データ区分",
@@ -242,6 +244,7 @@ def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> p
         comparator=rows["comparator"].map(COMPARATOR_EXPORT_WORDS),
         source=rows["upload_kind"].map(UPLOAD_KIND_WORDS),
     )
+    out = outlook_rows.export_columns(out, data.outlook)
     return out[list(STATUS_COLUMNS)].rename(columns=STATUS_COLUMNS).reset_index(drop=True)
 
 

@@ -226,6 +226,37 @@ def _float(v: Any) -> float | None:
     return float(v)
 
 
+def export_words(row: Mapping[str, Any]) -> str:
+    """The 見込み cell of a status table: 'B 概ね達成見込み（令和7年度）' for a forecast,
+    見込み算出不可 while the final year is ahead, blank once the final year is known (its
+    grade is in the 評価 column) or without a numeric target."""
+    grade = row.get("outlook_grade")
+    if row.get("basis") == "trend" and grade in GRADED:
+        return f"{grade} {WORDS[str(grade)]}（{era_name(int(row['final_year']))}）"
+    final = row.get("final_year")
+    if grade == CANNOT and final is not None and pd.notna(final) and row["as_of_year"] < final:
+        return CANNOT
+    return ""
+
+
+def export_columns(rows: pd.DataFrame, outlook: pd.DataFrame) -> pd.DataFrame:
+    """`rows` (one per KPI and fiscal_year) with `outlook` (words) and `projected_value` (the
+    forecast final-year value, rounded to 0.1; blank unless a forecast) as of that year."""
+    o = outlook.assign(
+        outlook=[export_words(r) for r in outlook.to_dict("records")],
+        projected_value=pd.to_numeric(outlook["projected_value"])
+        .where(outlook["basis"] == "trend")
+        .round(1),
+    ).rename(columns={"as_of_year": "fiscal_year"})[
+        ["kpi_id", "fiscal_year", "outlook", "projected_value"]
+    ]
+    merged = rows.drop(columns=["outlook", "projected_value"], errors="ignore").merge(
+        o, on=["kpi_id", "fiscal_year"], how="left"
+    )
+    merged.index = rows.index
+    return merged.assign(outlook=merged["outlook"].fillna(""))
+
+
 # ---------------------------------------------------------------- backtest
 
 

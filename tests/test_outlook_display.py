@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
+from etl import cli
 from kpi import outlook, service
 from kpi.charts import PROJECTION_NAME, kpi_figure, short_year
-from kpi.dashboard import Filters, kpi_history, select
+from kpi.dashboard import Filters, kpi_history, select, status_table
 from tests.test_pages import app_env, open_page, sample_db  # noqa: F401 (fixtures)
 
 PLAN_ID = "hadano-r3-r7"
@@ -125,3 +127,30 @@ def test_kpi_detail_shows_the_projection_and_says_it_is_a_forecast(app_env, data
     page = "\n".join(m.value for m in at.markdown)
     assert outlook.badge(row["outlook_grade"]) in page
     assert "予測" in page
+
+
+# ------------------------------------------------------------------- export
+
+
+def test_status_table_and_export_carry_the_outlook(app_env, data, tmp_path):  # noqa: F811
+    table = status_table(data, select(data, Filters(fiscal_year=2023)))
+    o = data.outlook.set_index(["kpi_id", "as_of_year"])
+    forecasts = 0
+    for r in table.to_dict("records"):
+        expected = o.loc[(r["指標ID"], r["年度"])]
+        if expected["basis"] == "trend":
+            forecasts += 1
+            assert r["見込み（その年度時点）"].startswith(f"{expected['outlook_grade']} ")
+            assert "見込み" in r["見込み（その年度時点）"]
+            assert r["見込み値（最終年度）"] == pytest.approx(
+                expected["projected_value"], abs=0.051
+            )
+        else:
+            assert pd.isna(r["見込み値（最終年度）"])
+            assert r["見込み（その年度時点）"] in ("", outlook.CANNOT)
+    assert forecasts > 10
+    out = tmp_path / "評価.csv"
+    assert cli.main(["export", "--out", str(out), "--db", str(app_env.db_path)]) == 0
+    csv = pd.read_csv(out, encoding="utf-8-sig")
+    assert "見込み（その年度時点）" in csv.columns and "見込み値（最終年度）" in csv.columns
+    assert csv["見込み（その年度時点）"].fillna("").str.contains("達成見込み").any()
