@@ -364,7 +364,7 @@ def _unknown(kind: str, asked: Sequence[object], known: Sequence[object]) -> str
 
 def _selection(args: argparse.Namespace) -> tuple[Settings, PlanData, Filters, list[str]]:
     """The plan (the only one, else the newest), its data, the checked filters, the sources."""
-    from etl.report import source_lines
+    from etl.provenance import source_lines
 
     settings = _settings(args)
     if not service.database_exists(settings):
@@ -449,7 +449,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if fmt not in ("xlsx", "csv"):
         print(f"エラー: 出力先の拡張子は .xlsx または .csv にしてください: {out}", file=sys.stderr)
         return EXIT_USAGE
-    from etl.report import export_bytes
+    from etl.export import export_bytes
 
     settings, data, filters, sources = _selection(args)
     _write_output(out, export_bytes(data, filters, fmt, as_of=settings.today(), sources=sources))

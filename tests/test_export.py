@@ -1,4 +1,4 @@
-"""The `export` command and etl.report.export_bytes: status tables as .xlsx / .csv that
+"""The `export` command and etl.export.export_bytes: status tables as .xlsx / .csv that
 never turn a comment from an upload into a live formula (DESIGN 4.4, 7)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl import report
+from etl import export as exports
 from etl.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from kpi import repository, service
 from kpi.config import Settings
@@ -156,11 +156,11 @@ def test_filters_reduce_the_export(risky_db: Settings, tmp_path: Path):
 def test_export_bytes_formats(seed_db: Settings):
     data = service.plan_data(seed_db, str(service.plans(seed_db)["plan_id"].iloc[0]))
     as_of = dt.date(2026, 5, 1)
-    assert report.export_bytes(data, Filters(), "xlsx", as_of=as_of).startswith(b"PK")
-    assert report.export_bytes(data, Filters(), "csv", as_of=as_of).startswith(b"\xef\xbb\xbf")
+    assert exports.export_bytes(data, Filters(), "xlsx", as_of=as_of).startswith(b"PK")
+    assert exports.export_bytes(data, Filters(), "csv", as_of=as_of).startswith(b"\xef\xbb\xbf")
     with pytest.raises(ValueError):
-        report.export_bytes(data, Filters(), "pdf", as_of=as_of)
-    sheets = report.export_sheets(data, Filters(departments=("存在しない課",)))
+        exports.export_bytes(data, Filters(), "pdf", as_of=as_of)
+    sheets = exports.export_sheets(data, Filters(departments=("存在しない課",)))
     assert list(sheets) == SHEETS
     assert all(frame.empty for frame in sheets.values())
 
