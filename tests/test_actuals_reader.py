@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 import pytest
 from openpyxl import Workbook
 
-from etl.actuals_loader import resolve_plan_id
-from etl.actuals_reader import load_catalog, read_actuals
+from etl.actuals_loader import load_catalog, resolve_plan_id
+from etl.actuals_reader import read_actuals
 from etl.problems import WARNING
 from kpi import repository
 from kpi.config import Limits

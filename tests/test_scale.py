@@ -16,8 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl import guard
-from etl.actuals_loader import commit_actuals
-from etl.actuals_reader import load_catalog, read_actuals
+from etl.actuals_loader import commit_actuals, load_catalog
+from etl.actuals_reader import read_actuals
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected
 from etl.xlsx import read_sheets
