@@ -270,44 +270,6 @@ def plan_info(con: duckdb.DuckDBPyConnection, plan_id: str) -> dict:
 # ---------------------------------------------------------------- uploads and actuals
 
 
-def insert_upload(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    kind: str,
-    plan_id: str | None,
-    filename: str,
-    sha256: str,
-    uploaded_at: dt.datetime,
-    uploaded_by: str,
-    rows_new: int = 0,
-    rows_changed: int = 0,
-    rows_unchanged: int = 0,
-    rows_skipped: int = 0,
-) -> int:
-    row = con.execute(
-        """
-        INSERT INTO uploads (kind, plan_id, filename, sha256, uploaded_at, uploaded_by, status,
-                             rows_new, rows_changed, rows_unchanged, rows_skipped)
-        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
-        RETURNING upload_id
-        """,
-        [
-            kind,
-            plan_id,
-            filename,
-            sha256,
-            uploaded_at,
-            uploaded_by,
-            rows_new,
-            rows_changed,
-            rows_unchanged,
-            rows_skipped,
-        ],
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
 UPLOAD_COLUMNS = [
     "kind",
     "plan_id",
@@ -417,45 +379,6 @@ def orphaned_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFra
         "SELECT * FROM orphaned_actuals WHERE plan_id = ? ORDER BY kpi_id, fiscal_year",
         [plan_id],
     ).df()
-
-
-# ---------------------------------------------------------------- for tests and checks
-def plans_content(con: duckdb.DuckDBPyConnection, plan_ids: list[str]) -> dict[str, pd.DataFrame]:
-    """The structure tables of many plans at once (one query per table, not per plan)."""
-    ids = pd.DataFrame({"plan_id": pd.Series(list(plan_ids), dtype=object)})
-    con.register("_content_ids", ids)
-    try:
-        return {
-            table: con.execute(
-                f"SELECT {', '.join(columns)} FROM {table} "
-                "WHERE plan_id IN (SELECT plan_id FROM _content_ids)"
-            ).df()
-            for table, columns in PLAN_TABLES.items()
-        }
-    finally:
-        con.unregister("_content_ids")
-
-
-def upload_actuals(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFrame:
-    """The values one upload stored, with the cell each came from."""
-    return con.execute(
-        "SELECT plan_id, kpi_id, fiscal_year, actual_value, note, source_cell FROM kpi_actuals "
-        "WHERE upload_id = ? ORDER BY plan_id, kpi_id, fiscal_year",
-        [upload_id],
-    ).df()
-
-
-def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    """Every row of every table, sorted: to prove that a rejected load changed nothing."""
-    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ALL_TABLES}
-
-
-def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    counts = {}
-    for t in ALL_TABLES:
-        row = con.execute(f"SELECT count(*) FROM {t}").fetchone()
-        counts[t] = int(row[0]) if row else 0
-    return counts
 
 
 # ---------------------------------------------------------------- dashboard reads

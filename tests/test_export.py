@@ -18,6 +18,7 @@ from etl.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from kpi import repository, service
 from kpi.config import Settings
 from kpi.dashboard import Filters
+from tests import db_helpers
 
 # Comments that Excel would run as formulas if written naively (the department types them).
 RISKY_NOTES = {
@@ -32,7 +33,7 @@ SHEETS = ["評価一覧", "全年度", "基本方針別", "部署別"]
 def add_actuals(settings: Settings, notes: dict[str, str], fiscal_year: int = 2025) -> int:
     plan_id = str(service.plans(settings)["plan_id"].iloc[0])
     with repository.open_db(settings.db_path) as con, repository.transaction(con):
-        upload_id = repository.insert_upload(
+        upload_id = db_helpers.insert_upload(
             con,
             kind="actuals",
             plan_id=plan_id,

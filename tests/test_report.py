@@ -29,6 +29,7 @@ from kpi import repository, service
 from kpi.config import Settings, load_settings
 from kpi.dashboard import Filters, PlanData
 from kpi.errors import KpiError
+from tests import db_helpers
 
 AS_OF = dt.date(2026, 5, 1)
 FY2025 = Filters(fiscal_year=2025)
@@ -69,7 +70,7 @@ def add_actuals(
     """One upload with these (kpi_id, fiscal_year) -> (value, note) actuals."""
     plan_id = plan_id_of(settings)
     with repository.open_db(settings.db_path) as con, repository.transaction(con):
-        upload_id = repository.insert_upload(
+        upload_id = db_helpers.insert_upload(
             con,
             kind=kind,
             plan_id=plan_id,

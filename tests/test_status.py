@@ -11,6 +11,7 @@ from kpi import repository
 from kpi.config import Grading
 from kpi.dashboard import Filters, PlanData, by_policy, headline, select
 from kpi.status import badge_text, summarise
+from tests import db_helpers
 
 PLAN = "p"
 ENDED = dt.date(2026, 11, 25)  # FY2021..2025 all ended
@@ -87,7 +88,7 @@ def make_plan(con, kpis: list[dict], targets: list[tuple], actuals: list[tuple])
     }
     with repository.transaction(con):
         repository.replace_plan(con, tables)
-        uid = repository.insert_upload(
+        uid = db_helpers.insert_upload(
             con,
             kind="actuals",
             plan_id=PLAN,
@@ -265,8 +266,8 @@ def test_summarise_and_badges_do_not_rely_on_colour():
 def test_a_failed_statement_rolls_the_whole_transaction_back(con):
     import duckdb
 
-    before = repository.snapshot(con)
+    before = db_helpers.snapshot(con)
     with pytest.raises(duckdb.Error), repository.transaction(con):
         con.execute("INSERT INTO plans VALUES ('x', 'n', 'o', 2021, 2025)")
         con.execute("INSERT INTO plans VALUES ('x', 'n', 'o', 2021, 2025)")  # duplicate key
-    assert repository.snapshot(con) == before  # the first insert is gone too
+    assert db_helpers.snapshot(con) == before  # the first insert is gone too
