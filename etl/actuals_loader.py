@@ -94,16 +94,17 @@ def resolve_plan_id(
     """The chosen plan (checked), else the only plan, else the newest (`list_plans` order);
     given a fiscal year, the newest plan whose period covers it (a template for FY2025 is asked
     for just when the next plan has been loaded)."""
-    plans = repository.list_plans(con)
-    if plan_id:
-        if plan_id not in set(plans["plan_id"]):
-            raise NotFound(f"計画「{plan_id}」はありません。")
-        return plan_id
-    if plans.empty:
+    plans = repository.list_plans(con) if repository.schema_ready(con) else None
+    if plans is None or plans.empty:
         raise NotFound(
             "計画が登録されていません。先に計画ワークブックを読み込んでください"
             "（python -m etl build）。"
         )
+    if plan_id:
+        known = [str(p) for p in plans["plan_id"]]
+        if plan_id not in known:
+            raise NotFound(f"計画「{plan_id}」はありません。登録されている計画: {'、'.join(known)}")
+        return plan_id
     if fiscal_year is not None:
         covering = plans[(plans["start_fy"] <= fiscal_year) & (plans["end_fy"] >= fiscal_year)]
         if not covering.empty:

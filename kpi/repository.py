@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -84,32 +85,46 @@ def _is_lock_error(e: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
-def connect(
-    path: str | Path = ":memory:", *, read_only: bool = False, retries: int = 0
-) -> duckdb.DuckDBPyConnection:
-    """Open the database. `retries` waits a little while another process holds the file."""
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to wait for another process that holds the database file: DuckDB lets one
+    process open it, and the app and the CLI each hold it only for a moment."""
+
+    tries: int
+    first_pause_s: float = 0.2  # then 0.4 s, 0.6 s, ...
+
+    def pauses(self) -> list[float]:
+        return [self.first_pause_s * (n + 1) for n in range(self.tries - 1)]
+
+
+# The one policy for every file connection (app, uploads, CLI): 7 tries, 4.2 s of waiting in
+# all, long enough for the other side's short connection, short enough to say so soon.
+WHILE_BUSY = RetryPolicy(tries=7)
+
+
+def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database, waiting (`WHILE_BUSY`) while another process holds the file."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(retries + 1):
+    pauses = WHILE_BUSY.pauses()
+    for attempt in range(len(pauses) + 1):
         try:
             return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
         except duckdb.Error as e:
             if not _is_lock_error(e):
                 raise DatabaseError(f"データベースを開けません（{path}）: {e}") from e
-            if attempt == retries:
+            if attempt == len(pauses):
                 raise DatabaseBusy(
                     f"データベース（{path}）は別のプロセス（ダッシュボードまたは別のコマンド）が"
                     "使用中です。しばらく待ってから再実行してください。"
                 ) from e
-            time.sleep(0.2 * (attempt + 1))
+            time.sleep(pauses[attempt])
     raise AssertionError("unreachable")
 
 
 @contextmanager
-def open_db(
-    path: str | Path, *, read_only: bool = False, retries: int = 0
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=read_only, retries=retries)
+def open_db(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only)
     try:
         yield con
     finally:
