@@ -409,8 +409,8 @@ class _Report:
             self.write("条件に該当する評価指標はありません。", size=10)
             return
         h = headline(sel)
-        counts: dict[str, int] = h["counts"]  # type: ignore[assignment]
-        share = h["share_met"]
+        counts = h.counts
+        share = h.share_met
         header = (
             "指標数",
             "評価済",
@@ -419,8 +419,8 @@ class _Report:
             "達成割合",
         )
         values = (
-            str(h["kpis"]),
-            str(h["graded"]),
+            str(h.kpis),
+            str(h.graded),
             *(str(counts[g]) for g in GRADED),
             str(counts[NOT_REPORTED]),
             "―" if share is None else f"{share:.1f}%",

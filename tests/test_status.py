@@ -236,8 +236,8 @@ def test_summaries_count_each_kpi_once_even_when_relisted(con):
     sel = select(data, Filters(fiscal_year=2025))
     assert len(data.listings) == 6  # every KPI printed under two projects
     h = headline(sel)
-    assert (h["kpis"], h["graded"], h["met"], h["share_met"]) == (3, 2, 1, 50.0)
-    assert h["counts"]["D"] == 1 and h["counts"]["未報告"] == 1
+    assert (h.kpis, h.graded, h.met, h.share_met) == (3, 2, 1, 50.0)
+    assert h.counts["D"] == 1 and h.counts["未報告"] == 1
     policy = by_policy(data, sel).set_index("policy_no")
     assert list(policy["指標数"]) == [3, 3]  # shown under both policies, once in each
 
@@ -258,7 +258,7 @@ def test_grade_filter_and_default_year(con):
 
 def test_summarise_and_badges_do_not_rely_on_colour():
     s = summarise(pd.DataFrame({"kpi_id": ["x", "x", "y"], "grade": ["A", "A", "D"]}))
-    assert (s["kpis"], s["met"], s["share_met"]) == (2, 1, 50.0)
+    assert (s.kpis, s.met, s.share_met) == (2, 1, 50.0)
     assert badge_text("A") == "◎ A 達成" and badge_text("D") == "× D 未達成"
     assert badge_text("未報告") == "－ 未報告"
 
