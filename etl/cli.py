@@ -459,7 +459,7 @@ def cmd_outlook_backtest(args: argparse.Namespace) -> int:
         raise KpiError(
             f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
         )
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         known = [str(p) for p in repository.list_plans(con)["plan_id"]]
         if args.plan_id and args.plan_id not in known:

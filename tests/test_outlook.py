@@ -13,6 +13,7 @@ from etl import cli
 from etl.actuals_loader import rollback_uploads
 from kpi import outlook, repository
 from kpi.config import Grading
+from tests import db_helpers
 from tests.test_status import PLAN, make_plan
 
 BANDS = Grading()
@@ -21,7 +22,7 @@ BANDS = Grading()
 def add_upload(con, actuals: list[tuple], kind: str = "actuals") -> int:
     """A further upload of (kpi, fy, value): it supersedes the values it holds."""
     with repository.transaction(con):
-        uid = repository.insert_upload(
+        uid = db_helpers.insert_upload(
             con,
             kind=kind,
             plan_id=PLAN,
