@@ -154,3 +154,37 @@ def test_status_table_and_export_carry_the_outlook(app_env, data, tmp_path):  # 
     csv = pd.read_csv(out, encoding="utf-8-sig")
     assert "見込み（その年度時点）" in csv.columns and "見込み値（最終年度）" in csv.columns
     assert csv["見込み（その年度時点）"].fillna("").str.contains("達成見込み").any()
+
+
+# ------------------------------------------------------------------- PDF report
+
+
+def report_text(settings, data, filters) -> list[str]:
+    from etl import report
+    from tests.test_report import page_texts
+
+    pdf = report.build_report(
+        data, filters, as_of=settings.today(), sources=["テスト"], grading=settings.grading
+    )
+    return page_texts(pdf)
+
+
+def test_report_carries_the_outlook_before_the_final_year(app_env, data):  # noqa: F811
+    from tests.test_report import flat
+
+    filters = Filters(fiscal_year=2023, policies=(2,))
+    s = outlook.summary(data, select(data, filters))
+    assert s is not None
+    pages = report_text(app_env, data, filters)
+    text = flat("\n".join(pages))
+    assert flat(outlook.summary_title(s)) in text
+    assert flat("見込み（最終年度）") in text  # the column of the KPI list
+    assert flat(outlook.METHOD_NOTE) in text  # said to be a forecast
+    sel = select(data, filters)
+    rows = outlook.for_selection(data, sel)
+    words = [outlook.export_words(r) for r in rows.to_dict("records")]
+    shown = [w for w in words if "達成見込み" in w]
+    assert shown and all(flat(w) in text for w in shown)
+    assert text.count("見込み:") == sum(1 for w in words if w)  # one per KPI block
+    final = flat("\n".join(report_text(app_env, data, Filters(fiscal_year=2025, policies=(2,)))))
+    assert "達成見込み" not in final and "見込み（最終年度）" not in final
