@@ -184,13 +184,34 @@ def summary_line(s: Summary) -> str:
 
 
 def attention(rows: pd.DataFrame) -> pd.DataFrame:
-    """KPIs whose outlook is C or D, with the reason in words (for the 要対応 list)."""
-    hit = rows[rows["outlook_grade"].isin(NEEDS_ATTENTION) & (rows["basis"] == "trend")]
+    """KPIs whose outlook is a C or D forecast while their final year is ahead, with the
+    reason in words (for the 要対応 list)."""
+    ahead = rows["as_of_year"] < pd.to_numeric(rows["final_year"], errors="coerce")
+    hit = rows[rows["outlook_grade"].isin(NEEDS_ATTENTION) & (rows["basis"] == "trend") & ahead]
     reasons = [
         f"見込み {badge(str(g))}（{int(n)}年度分の実績の傾向から推計）"
         for g, n in zip(hit["outlook_grade"], hit["points"], strict=True)
     ]
     return hit.assign(理由=reasons).reset_index(drop=True)
+
+
+# Ranks in the 要対応 list (kpi/attention.py ranks D 10, C 20, 未報告 30): a forecast comes
+# after what has already happened.
+ATTENTION_RANKS = {D: 40, C: 50}
+
+
+def attention_reasons(data: PlanData, sel: Selection) -> pd.DataFrame:
+    """The 要対応 list's reasons from the outlook: (kpi_id, reason, rank), one row per selected
+    KPI whose outlook as of the selected year is a C or D forecast."""
+    hit = attention(for_selection(data, sel))
+    return pd.DataFrame(
+        {
+            "kpi_id": hit["kpi_id"].astype(str).to_numpy(),
+            "reason": hit["理由"].to_numpy() if len(hit) else [],
+            "rank": [ATTENTION_RANKS[str(g)] for g in hit["outlook_grade"]],
+        },
+        columns=["kpi_id", "reason", "rank"],
+    )
 
 
 def describe(row: Mapping[str, Any], unit: str) -> str:
@@ -227,16 +248,16 @@ def _float(v: Any) -> float | None:
 
 
 def export_words(row: Mapping[str, Any]) -> str:
-    """The 見込み cell of a status table: 'B 概ね達成見込み（令和7年度）' for a forecast,
-    見込み算出不可 while the final year is ahead, blank once the final year is known (its
-    grade is in the 評価 column) or without a numeric target."""
+    """The 見込み cell of a status table: 'B 概ね達成見込み（令和7年度）' for a forecast or
+    見込み算出不可, while the final year is ahead; blank from the final year on (its grade is
+    in the 評価 column) and without a numeric target."""
     grade = row.get("outlook_grade")
-    if row.get("basis") == "trend" and grade in GRADED:
-        return f"{grade} {WORDS[str(grade)]}（{era_name(int(row['final_year']))}）"
     final = row.get("final_year")
-    if grade == CANNOT and final is not None and pd.notna(final) and row["as_of_year"] < final:
-        return CANNOT
-    return ""
+    if final is None or pd.isna(final) or row["as_of_year"] >= final:
+        return ""
+    if row.get("basis") == "trend" and grade in GRADED:
+        return f"{grade} {WORDS[str(grade)]}（{era_name(int(final))}）"
+    return CANNOT if grade == CANNOT else ""
 
 
 def export_columns(rows: pd.DataFrame, outlook: pd.DataFrame) -> pd.DataFrame:
@@ -245,7 +266,10 @@ def export_columns(rows: pd.DataFrame, outlook: pd.DataFrame) -> pd.DataFrame:
     o = outlook.assign(
         outlook=[export_words(r) for r in outlook.to_dict("records")],
         projected_value=pd.to_numeric(outlook["projected_value"])
-        .where(outlook["basis"] == "trend")
+        .where(
+            (outlook["basis"] == "trend")
+            & (outlook["as_of_year"] < pd.to_numeric(outlook["final_year"], errors="coerce"))
+        )
         .round(1),
     ).rename(columns={"as_of_year": "fiscal_year"})[
         ["kpi_id", "fiscal_year", "outlook", "projected_value"]

@@ -138,7 +138,7 @@ def test_status_table_and_export_carry_the_outlook(app_env, data, tmp_path):  # 
     forecasts = 0
     for r in table.to_dict("records"):
         expected = o.loc[(r["指標ID"], r["年度"])]
-        if expected["basis"] == "trend":
+        if expected["basis"] == "trend" and r["年度"] < expected["final_year"]:
             forecasts += 1
             assert r["見込み（その年度時点）"].startswith(f"{expected['outlook_grade']} ")
             assert "見込み" in r["見込み（その年度時点）"]
@@ -188,3 +188,20 @@ def test_report_carries_the_outlook_before_the_final_year(app_env, data):  # noq
     assert text.count("見込み:") == sum(1 for w in words if w)  # one per KPI block
     final = flat("\n".join(report_text(app_env, data, Filters(fiscal_year=2025, policies=(2,)))))
     assert "達成見込み" not in final and "見込み（最終年度）" not in final
+
+
+def test_attention_reasons_are_the_c_and_d_forecasts(data):
+    sel = select(data, Filters(fiscal_year=2023))
+    reasons = outlook.attention_reasons(data, sel)
+    rows = outlook.for_selection(data, sel)
+    expected = rows[
+        rows["outlook_grade"].isin(["C", "D"])
+        & (rows["basis"] == "trend")
+        & (rows["final_year"] > 2023)
+    ]
+    assert list(reasons["kpi_id"]) == list(expected["kpi_id"]) and len(reasons) > 0
+    assert list(reasons.columns) == ["kpi_id", "reason", "rank"]
+    for r, g in zip(reasons.to_dict("records"), expected["outlook_grade"], strict=True):
+        assert outlook.badge(g) in r["reason"] and "推計" in r["reason"]
+        assert r["rank"] == outlook.ATTENTION_RANKS[g]
+    assert outlook.attention_reasons(data, select(data, Filters(fiscal_year=2025))).empty
