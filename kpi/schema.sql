@@ -230,10 +230,13 @@ FROM rated;
 -- A cumulative KPI is fitted on its values as reported. is_sample: a point is fictional.
 -- The view kpi_outlook (created by the app with the configured bands) is this for every plan.
 CREATE OR REPLACE MACRO kpi_outlook_of(b_min, c_min, plan_filter := NULL) AS TABLE
-WITH plan_kpis AS (
+WITH plan_periods AS (
+    SELECT plan_id, start_fy, end_fy FROM plans
+    WHERE plan_filter IS NULL OR plan_id = plan_filter
+), plan_kpis AS (
     SELECT k.plan_id, k.kpi_id, k.direction, p.start_fy, p.end_fy
     FROM kpis k
-    JOIN plans p ON p.plan_id = k.plan_id
+    JOIN plan_periods p ON p.plan_id = k.plan_id
     WHERE plan_filter IS NULL OR k.plan_id = plan_filter
 ), finals AS (
     SELECT plan_id, kpi_id, max(fiscal_year) AS final_year

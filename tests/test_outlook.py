@@ -519,3 +519,49 @@ def test_docs_record_the_backtest_of_the_sample_as_the_command_prints_it(sample_
     out = capsys.readouterr().out
     assert "見込みの時点" + quoted.rstrip("\n") in out
     assert "架空" in doc.split("## Is it any good?")[1]
+
+
+def test_one_plans_outlook_reads_only_that_plans_rows(plan_con, settings):
+    """kpi_outlook_of(plan_filter) filters every table where it is read, as kpi_status_at
+    does (a national database holds 1,741 plans)."""
+    from tests.test_scale import PLAN_ID, copies_of_the_seed, rows_read
+
+    ids = copies_of_the_seed(plan_con, 20)
+    for pid in (PLAN_ID, *ids):
+        with repository.transaction(plan_con):
+            uid = db_helpers.insert_upload(
+                plan_con,
+                kind="actuals",
+                plan_id=pid,
+                filename="a.xlsx",
+                sha256=pid,
+                uploaded_at=dt.datetime(2026, 5, 1),
+                uploaded_by="t",
+            )
+            repository.insert_actuals(
+                plan_con,
+                pd.DataFrame(
+                    [
+                        dict(
+                            plan_id=pid,
+                            kpi_id="1-2-1-1",
+                            fiscal_year=fy,
+                            actual_value=7000.0 + fy,
+                            note=None,
+                            upload_id=uid,
+                            recorded_at=dt.datetime(2026, 5, 1),
+                            source_cell="",
+                        )
+                        for fy in (2021, 2022)
+                    ],
+                    columns=repository.ACTUAL_COLUMNS,
+                ),
+            )
+    one = repository.outlook(plan_con, PLAN_ID, BANDS)
+    every = plan_con.execute("SELECT * FROM kpi_outlook_of(80, 50)").df()
+    mine = every[every["plan_id"] == PLAN_ID].sort_values(["kpi_id", "as_of_year"])
+    pd.testing.assert_frame_equal(one.reset_index(drop=True), mine.reset_index(drop=True))
+    read = rows_read(plan_con, f"SELECT * FROM kpi_outlook_of(80, 50, plan_filter := '{PLAN_ID}')")
+    assert read["kpis"] == one["kpi_id"].nunique()
+    assert read["plans"] == 1
+    assert read["kpi_actuals"] == 2  # of the 42 stored
