@@ -27,7 +27,7 @@ from etl.plan_format import (
     normalize_id,
     split_departments,
 )
-from etl.problems import Problem, cell_name, has_blocking, problem
+from etl.problems import InputRejected, Problem, cell_name, has_blocking, problem
 from etl.sheet_table import Table, find_header, missing_headers
 from etl.xlsx import Workbook
 from kpi.config import Limits
@@ -406,7 +406,14 @@ def read_plan(data: bytes, filename: str = "plan.xlsx", limits: Limits | None = 
     problems = check_workbook_bytes(data, filename, limits)
     if problems:
         return PlanRead(problems=problems)
-    book = Workbook(data, filename)
+    try:
+        book = Workbook(data, filename, limits)
+        return _read_book(book, filename)
+    except InputRejected as e:  # a sheet that reaches too far (etl.xlsx measures large ones)
+        return PlanRead(problems=e.problems)
+
+
+def _read_book(book: Workbook, filename: str) -> PlanRead:
     reader = _Reader(filename)
     # Structure first, from the header rows only: a missing sheet or column stops here.
     for name, required in COLUMNS.items():
