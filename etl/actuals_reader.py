@@ -26,7 +26,16 @@ from etl.xlsx import Sheet, Workbook
 from kpi import repository
 from kpi.config import Limits
 from kpi.fiscal import fy_column, fy_label, parse_fiscal_year
-from kpi.numbers import NOT_REPORTED, NumberFormatError, normalize, read_number, read_numbers
+from kpi.numbers import (
+    LARGE_VALUE,
+    NOT_REPORTED,
+    NumberFormatError,
+    normalize,
+    read_number,
+    read_numbers,
+    value_problem,
+    value_problems,
+)
 
 SHEET = "実績"
 COL_KPI, COL_YEAR, COL_VALUE, COL_NOTE, COL_PLAN = "指標ID", "年度", "実績値", "備考", "計画ID"
@@ -281,7 +290,7 @@ def _read_value(raw: object, unit: str, percent: bool) -> float | str | None:
     Plain numbers need no parsing; read_number handles text and percent formats."""
     if type(raw) in (int, float) and not percent:
         value = float(raw)  # type: ignore[arg-type]
-        return "NEGATIVE" if value < 0 else value
+        return value_problem(value) or value
     try:
         return read_number(raw, unit, percent_format=percent).value
     except NumberFormatError as e:
@@ -525,6 +534,8 @@ class _Reader:
             return
         st.seen[key] = (value, r)
 
+        if value >= LARGE_VALUE:
+            self.warn("LARGE_VALUE", r, c_value, raw_value, unit or "単位なし")
         if unit == "%":
             target = catalog.targets.get(key)
             # 0 is a plausible 0%; 0 < value <= 1 looks like a fraction typed for a percent.
@@ -629,7 +640,7 @@ class _Reader:
         plain = good & (kinds == _PLAIN) & ~percent_rows
         if plain.any():
             values[plain] = np.array(value_col, dtype=object)[plain].astype(np.float64)
-            good &= ~(plain & (values < 0))
+            good &= ~(plain & (value_problems(values) != ""))
         # Text, or a number formatted as a percentage: parsed once per (value, unit, format).
         parsed = np.flatnonzero(good & ~plain)
         if len(parsed):
@@ -641,6 +652,9 @@ class _Reader:
             number = np.fromiter((g.__class__ is float for g in got), bool, len(got))
             good[parsed[~number]] = False
             values[parsed[number]] = [g for g in got if g.__class__ is float]
+        # Large values (a warning naming the unit): `_row` says it.
+        with np.errstate(invalid="ignore"):
+            good &= ~(good & (values >= LARGE_VALUE))
         # A key twice (a duplicate or a conflict): every row of it goes to `_row`, so that
         # `_row` sees the first one. `good` is here every row that reaches that check.
         reach = np.flatnonzero(good)
@@ -787,7 +801,7 @@ def _find_table(
     objects (a stray cell far down another sheet does not refuse the file), and that parse
     is reused."""
     try:
-        book = Workbook(data, filename)
+        book = Workbook(data, filename, limits)
         names = list(book.sheet_names)
         order = [SHEET, *(n for n in names if n != SHEET)] if SHEET in names else names
         for name in order:

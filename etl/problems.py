@@ -109,6 +109,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "数値（例: 70%以上、780万件）か、数字を含まない文章で入力してください。",
     ),
     "NEGATIVE": ("負の値「{value}」は入力できません。", "0 以上の値を入力してください。"),
+    "NUMBER_TOO_LARGE": (
+        "「{value}」は大きすぎて指標の値として扱えません（1,000兆以上）。",
+        "桁数や単位を誤っていないか確認し、指標の単位で入力してください（例: {hint}）。",
+    ),
     "UNKNOWN_KPI": (
         "指標ID「{value}」はこの計画にありません。",
         "テンプレートの指標IDをそのまま使ってください。",
@@ -140,6 +144,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "累積指標の値が年度の順に減っています（{detail}）。",
         "累積値（計画開始からの合計）を入力しているか確認してください。",
     ),
+    "LARGE_VALUE": (
+        "「{value}」（単位: {detail}）は非常に大きな値です（10億以上）。",
+        "桁数や単位を誤っていないか確認してください。正しければこのままで構いません。",
+    ),
     "DUPLICATE_ROW": (
         "同じ指標・年度の行が重複しています（値は同じ）。",
         "重複行を削除してください。",
@@ -148,7 +156,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 
 # Hints a fix cannot do without; callers that know more (the KPI's unit) pass their own.
-_DEFAULT_HINTS = {"BAD_NUMBER": "1200、780万"}
+_DEFAULT_HINTS = {"BAD_NUMBER": "1200、780万", "NUMBER_TOO_LARGE": "1200、780万"}
 
 
 @dataclass(frozen=True)

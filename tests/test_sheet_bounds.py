@@ -49,7 +49,9 @@ def sheet_xml(data: bytes, dimension: str | None = None) -> bytes:
     xml = members_of(workbook())[SHEET]
     xml = xml.replace(b"<sheetData>", b"<sheetData>" + data, 1) if data else xml
     if dimension:
-        xml = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>'.encode(), xml)
+        xml = re.sub(
+            rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>'.encode(), xml
+        )
     return xml
 
 
@@ -182,9 +184,11 @@ def test_a_sheet_part_outside_xl_worksheets_is_measured():
     parts = members_of(workbook("XFD400000"))
     sheet = parts.pop(SHEET)
     parts["xl/elsewhere/data.xml"] = sheet
-    rels = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"/xl/worksheets/sheet1.xml", b"/xl/elsewhere/data.xml"
-    ).replace(b'"worksheets/sheet1.xml"', b'"elsewhere/data.xml"')
+    rels = (
+        parts["xl/_rels/workbook.xml.rels"]
+        .replace(b"/xl/worksheets/sheet1.xml", b"/xl/elsewhere/data.xml")
+        .replace(b'"worksheets/sheet1.xml"', b'"elsewhere/data.xml"')
+    )
     parts["xl/_rels/workbook.xml.rels"] = rels
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

@@ -1,0 +1,197 @@
+"""Issue #10, input read wrongly: numbers (item 2), plan formulas (item 7) and friends.
+
+Each test failed before its fix. Workbooks are built with openpyxl, then their XML is
+patched where openpyxl cannot write what a hostile or odd file holds (NaN, a formula
+without a saved result).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from etl.actuals_reader import _Reader, load_catalog, read_actuals
+from etl.plan_reader import read_plan
+from etl.problems import WARNING
+from kpi.config import ROOT, Limits
+from kpi.numbers import NumberFormatError, read_number, read_numbers, read_target
+from tests.conftest import edit_workbook
+from tests.test_actuals_reader import PLAN_ID, book
+
+PLAN_XLSX = ROOT / "data" / "plan.xlsx"
+
+
+def patch_sheet(data: bytes, sheet_part: str, cells: dict[str, str]) -> bytes:
+    """Replace cells (by reference) in one worksheet part's XML."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == sheet_part:
+                text = body.decode()
+                for ref, xml in cells.items():
+                    text, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', xml, text)
+                    assert n == 1, ref
+                body = text.encode()
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def sheet_part(data: bytes, name: str) -> str:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return f"xl/worksheets/sheet{wb.sheetnames.index(name) + 1}.xml"
+
+
+@pytest.fixture
+def catalog(plan_con):
+    return load_catalog(plan_con)
+
+
+def read_both(data: bytes, catalog) -> list[tuple[str, str, str, str]]:
+    """Problems of the column-wise reader; asserts the scalar reader finds the same."""
+    result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    got = [(p.cell, p.code, p.severity, p.message) for p in result.problems]
+    from etl.actuals_reader import _find_table
+
+    sheet, table, _ = _find_table(data, "t.xlsx", Limits())
+    assert sheet is not None and table is not None
+    reader = _Reader(sheet, table, "t.xlsx", catalog, PLAN_ID)
+    reader.read_scalar()
+    assert [(p.cell, p.code, p.severity, p.message) for p in reader.problems] == got
+    return got
+
+
+# --- item 2: non-finite and absurd numbers ---------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["NaN", "nan", "inf", "-inf", "1e400", "-1e400", "Infinity"])
+def test_non_finite_numeric_cell_is_bad_number(catalog, raw):
+    data = book([["1-2-1-1", 2024, 0], ["1-2-1-2", 2024, 5]])
+    data = patch_sheet(data, "xl/worksheets/sheet1.xml", {"C2": f'<c r="C2"><v>{raw}</v></c>'})
+    got = read_both(data, catalog)
+    assert [(cell, code) for cell, code, *_ in got] == [("C2", "BAD_NUMBER")]
+
+
+def test_absurd_magnitudes(catalog):
+    data = book(
+        [
+            ["1-2-1-1", 2024, 1e308],
+            ["1-2-1-2", 2024, "1234567890123456789012345678901234567890"],
+            ["1-2-1-3", 2024, 2e9],  # accepted, with a warning naming the unit
+            ["1-2-1-1", 2023, 999_999_999],
+        ]
+    )
+    got = read_both(data, catalog)
+    assert [(cell, code, severity) for cell, code, severity, _ in got] == [
+        ("C2", "NUMBER_TOO_LARGE", "error"),
+        ("C3", "NUMBER_TOO_LARGE", "error"),
+        ("C4", "LARGE_VALUE", WARNING),
+    ]
+    unit = catalog.kpis[(PLAN_ID, "1-2-1-3")].unit
+    assert unit and unit in got[2][3]
+
+
+def test_nan_never_reaches_the_database(seed_db, tmp_path):
+    """It passed --dry-run, then failed at commit with a DuckDB traceback."""
+    import subprocess
+    import sys
+
+    data = book([["1-2-1-1", 2024, 0]])
+    path = tmp_path / "nan.xlsx"
+    path.write_bytes(
+        patch_sheet(data, "xl/worksheets/sheet1.xml", {"C2": '<c r="C2"><v>NaN</v></c>'})
+    )
+    for extra in (["--dry-run"], []):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "load-actuals",
+                str(path),
+                "--db",
+                str(seed_db.db_path),
+                *extra,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "BAD_NUMBER" in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+    assert not list((Path(seed_db.db_path).parent / "uploads").glob("*"))
+
+
+def test_number_rule_is_shared_by_every_reader():
+    for raw in (float("nan"), float("inf"), float("-inf")):
+        with pytest.raises(NumberFormatError) as e:
+            read_number(raw, "件")
+        assert e.value.code == "BAD_NUMBER"
+    with pytest.raises(NumberFormatError) as e:
+        read_number(1e308, "件")
+    assert e.value.code == "NUMBER_TOO_LARGE"
+    with pytest.raises(NumberFormatError) as e:
+        read_number("1" + "0" * 39, "件")
+    assert e.value.code == "NUMBER_TOO_LARGE"
+    assert read_numbers([float("nan"), 1e308, 5.0, "1e400"], ["件"] * 4) == [
+        "BAD_NUMBER",
+        "NUMBER_TOO_LARGE",
+        5.0,
+        "BAD_NUMBER",
+    ]
+    for raw in (float("inf"), 1e308):
+        with pytest.raises(NumberFormatError):
+            read_target(raw, "件", "higher")
+
+
+def test_plan_targets_non_finite_refused_and_large_warned():
+    data = PLAN_XLSX.read_bytes()
+    part = sheet_part(data, "評価指標")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["評価指標"]
+    header = [c.value for c in ws[1]]
+    col = header.index("令和4年度") + 1
+    letter = openpyxl.utils.get_column_letter(col)
+
+    def set_large(wb: openpyxl.Workbook) -> None:
+        wb["評価指標"][f"{letter}3"] = 5e9
+
+    data = edit_workbook(data, set_large)
+    data = patch_sheet(data, part, {f"{letter}2": f'<c r="{letter}2"><v>inf</v></c>'})
+    result = read_plan(data, "plan.xlsx", Limits())
+    got = {(p.sheet, p.cell, p.code, p.severity) for p in result.problems}
+    assert ("評価指標", f"{letter}2", "BAD_TARGET", "error") in got
+    assert ("評価指標", f"{letter}3", "LARGE_VALUE", WARNING) in got
+
+
+# --- item 7: a formula without a value in the plan ---------------------------------
+
+
+def test_plan_formula_without_value_is_said_so_not_required():
+    data = PLAN_XLSX.read_bytes()
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    header = [c.value for c in wb["個別事業"][1]]
+    letter = openpyxl.utils.get_column_letter(header.index("主管課等") + 1)
+    part = sheet_part(data, "個別事業")
+    data = patch_sheet(
+        data,
+        part,
+        {
+            f"{letter}2": f'<c r="{letter}2"><f>VLOOKUP(A2,X:Y,2,0)</f></c>',
+            f"{letter}3": f'<c r="{letter}3" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+        },
+    )
+    result = read_plan(data, "plan.xlsx", Limits())
+    got = {(p.sheet, p.cell, p.code) for p in result.problems}
+    assert ("個別事業", f"{letter}2", "FORMULA_NO_VALUE") in got
+    assert ("個別事業", f"{letter}3", "CELL_ERROR") in got
+    assert not any(p.code == "REQUIRED" for p in result.problems)
+    assert not result.ok
