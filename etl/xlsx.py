@@ -31,11 +31,6 @@ from etl.problems import InputRejected, problem
 from etl.sheet_bounds import SheetReach, reach_problem
 from kpi.config import Limits
 
-_NS = {
-    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
-}
 _PERCENT_BUILTIN = {9, 10}
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
@@ -99,13 +94,18 @@ def _ref(attrs: bytes) -> Cell | None:
 
 
 def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> path of its XML part inside the zip."""
+    """Sheet name -> path of its XML part inside the zip.
+
+    Elements are matched by local name (`{*}`): a Strict OOXML workbook (namespace
+    http://purl.oclc.org/ooxml/spreadsheetml/main) names the same parts, and without its
+    paths no formula, error cell or percent format was seen (issue #10)."""
     wb = SafeET.fromstring(z.read("xl/workbook.xml"))
     rels = SafeET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", _NS)}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("{*}Relationship")}
     paths = {}
-    for s in wb.findall("m:sheets/m:sheet", _NS):
-        target = targets.get(s.get(f"{{{_NS['r']}}}id"), "")
+    for s in wb.findall("{*}sheets/{*}sheet"):
+        rid = next((v for k, v in s.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(rid, "")
         path = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
         paths[s.get("name", "")] = path
     return paths
@@ -118,11 +118,11 @@ def _percent_styles(z: zipfile.ZipFile) -> set[int]:
     except KeyError:
         return set()
     custom = {}
-    for nf in root.findall("m:numFmts/m:numFmt", _NS):
+    for nf in root.findall("{*}numFmts/{*}numFmt"):
         code = _QUOTED.sub("", nf.get("formatCode", ""))
         custom[int(nf.get("numFmtId", "0"))] = "%" in code
     result = set()
-    for i, xf in enumerate(root.findall("m:cellXfs/m:xf", _NS)):
+    for i, xf in enumerate(root.findall("{*}cellXfs/{*}xf")):
         fmt = int(xf.get("numFmtId", "0"))
         if fmt in _PERCENT_BUILTIN or custom.get(fmt, False):
             result.add(i)

@@ -195,3 +195,63 @@ def test_plan_formula_without_value_is_said_so_not_required():
     assert ("個別事業", f"{letter}3", "CELL_ERROR") in got
     assert not any(p.code == "REQUIRED" for p in result.problems)
     assert not result.ok
+
+
+# --- item 6: Strict OOXML ------------------------------------------------------------
+
+STRICT = {
+    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+        b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+    ),
+    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+    ),
+}
+
+
+def to_strict(data: bytes) -> bytes:
+    """A transitional workbook rewritten as Strict OOXML (what Excel's "Strict Open XML
+    Spreadsheet" saves): the same parts under the purl.oclc.org namespaces."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            body = src.read(name)
+            for old, new in STRICT.items():
+                body = body.replace(old, new)
+            if name == "xl/workbook.xml":
+                body = body.replace(b"<workbook ", b'<workbook conformance="strict" ', 1)
+            dst.writestr(name, body)
+    return out.getvalue()
+
+
+def test_strict_workbook_refuses_errors_and_formulas_and_reads_percent(catalog):
+    def percent(ws) -> None:
+        ws["C4"].number_format = "0%"
+
+    data = book([["1-2-1-1", 2024, 0], ["1-2-1-2", 2024, 0], ["1-1-2-1", 2024, 0.3]], edit=percent)
+    data = patch_sheet(
+        data,
+        "xl/worksheets/sheet1.xml",
+        {
+            "C2": '<c r="C2"><f>SUM(X1:X9)</f></c>',
+            "C3": '<c r="C3" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+        },
+    )
+    strict = to_strict(data)
+    assert b"purl.oclc.org/ooxml/spreadsheetml/main" in zipfile.ZipFile(io.BytesIO(strict)).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    result = read_actuals(strict, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    assert {(p.cell, p.code) for p in result.problems} == {
+        ("C2", "FORMULA_NO_VALUE"),
+        ("C3", "CELL_ERROR"),
+    }
+    fixed = to_strict(book([["1-1-2-1", 2024, 0.3]], edit=lambda ws: percent_c2(ws)))
+    result = read_actuals(fixed, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    assert result.ok, result.problems
+    assert result.rows["actual_value"].tolist() == [30.0]
+
+
+def percent_c2(ws) -> None:
+    ws["C2"].number_format = "0%"
