@@ -134,6 +134,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "同じ指標・年度に異なる値があります（{detail}）。",
         "どちらか一方の行を削除してください。",
     ),
+    "NOTE_TOO_LONG": (
+        "備考が長すぎます（{detail}）。",
+        "備考は要点だけに短くしてください。詳しい説明は別の資料で情報システム課へ送ってください。",
+    ),
     # --- warnings (shown, not blocking) ---
     "PERCENT_FRACTION": (
         "{value} は {detail}% の意味ではありませんか？",
@@ -147,6 +151,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "LARGE_VALUE": (
         "「{value}」（単位: {detail}）は非常に大きな値です（10億以上）。",
         "桁数や単位を誤っていないか確認してください。正しければこのままで構いません。",
+    ),
+    "NOTE_CONTROL_CHARACTERS": (
+        "備考に表示できない制御文字が含まれていたため取り除きました（{detail}）。",
+        "取り除いた後の内容で問題ないか確認してください。",
     ),
     "DUPLICATE_ROW": (
         "同じ指標・年度の行が重複しています（値は同じ）。",
