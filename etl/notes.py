@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from etl.problems import WARNING, Problem, cell_name, problem
+from etl.problems import Problem, cell_name, problem
 
 # C0 controls but tab and line feed, DEL and the C1 controls. CR is turned into LF first.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -89,7 +89,6 @@ def note_problems(
                     cell=cell,
                     value=shown(cleaned),
                     detail=f"{removed:,} 文字",
-                    severity=WARNING,
                     file=filename,
                 )
             )

@@ -27,7 +27,7 @@ from etl.plan_format import (
     normalize_id,
     split_departments,
 )
-from etl.problems import WARNING, InputRejected, Problem, cell_name, has_blocking, problem
+from etl.problems import InputRejected, Problem, cell_name, has_blocking, problem
 from etl.sheet_table import Table, find_header, missing_headers
 from etl.xlsx import Workbook
 from kpi.config import Limits
@@ -359,7 +359,6 @@ class _Reader:
                             cell=cell_name(r, c),
                             value=v,
                             detail=unit or "単位なし",
-                            severity=WARNING,
                             file=self.filename,
                         )
                     )
