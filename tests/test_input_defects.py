@@ -15,7 +15,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from etl.actuals_reader import _Reader, load_catalog, read_actuals
+from etl.actuals_loader import load_catalog
+from etl.actuals_reader import _Reader, read_actuals
+from etl.actuals_table import find_table
 from etl.plan_reader import read_plan
 from etl.problems import WARNING
 from kpi.config import ROOT, Limits
@@ -57,9 +59,7 @@ def read_both(data: bytes, catalog) -> list[tuple[str, str, str, str]]:
     """Problems of the column-wise reader; asserts the scalar reader finds the same."""
     result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
     got = [(p.cell, p.code, p.severity, p.message) for p in result.problems]
-    from etl.actuals_reader import _find_table
-
-    sheet, table, _ = _find_table(data, "t.xlsx", Limits())
+    sheet, table, _ = find_table(data, "t.xlsx", Limits())
     assert sheet is not None and table is not None
     reader = _Reader(sheet, table, "t.xlsx", catalog, PLAN_ID)
     reader.read_scalar()
