@@ -313,7 +313,8 @@ class Workbook:
                 if len(rows) == n:
                     break
                 rows.append([""] * offset + list(row))
-            return Sheet(name, rows)
+            merged = list(calamine_sheet.merged_cell_ranges or [])
+            return Sheet(name, rows, merged=merged)
 
     def narrow(self, name: str, columns: list[int]) -> Sheet:
         """Every row, but only the cells of `columns` (real 0-based indexes), as a tuple per

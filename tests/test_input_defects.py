@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from etl.actuals_loader import load_catalog
@@ -255,3 +256,141 @@ def test_strict_workbook_refuses_errors_and_formulas_and_reads_percent(catalog):
 
 def percent_c2(ws) -> None:
     ws["C2"].number_format = "0%"
+
+
+# --- item 3: comments bounded and cleaned ---------------------------------------------
+
+
+def test_long_comment_is_refused_with_its_cell(catalog):
+    data = book([["1-2-1-1", 2024, 5, "あ" * 1_001], ["1-2-1-2", 2024, 5, "い" * 1_000]])
+    result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    assert [(p.cell, p.code) for p in result.problems] == [("D2", "NOTE_TOO_LONG")]
+    assert len(result.problems[0].value) < 100  # a 1 MB comment is not echoed whole
+    limits = Limits(max_note_chars=2_000)
+    result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=limits)
+    assert result.ok
+
+
+def test_control_characters_are_removed_with_a_warning(catalog):
+    data = book([["1-2-1-1", 2024, 5, "x"], ["1-2-1-2", 2024, 5, "行1\r\n行2"]])
+    # Excel escapes control characters as _xHHHH_; calamine turns them back into characters.
+    text = "確定_x0007_値_x001B_[31m_x0000_"
+    cell = f'<c r="D2" t="inlineStr"><is><t>{text}</t></is></c>'
+    data = patch_sheet(data, "xl/worksheets/sheet1.xml", {"D2": cell})
+    result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    assert result.ok
+    assert [(p.cell, p.code, p.severity) for p in result.problems] == [
+        ("D2", "NOTE_CONTROL_CHARACTERS", WARNING)
+    ]
+    notes = dict(zip(result.rows["kpi_id"], result.rows["note"], strict=True))
+    assert notes == {"1-2-1-1": "確定値[31m", "1-2-1-2": "行1\n行2"}
+
+
+def test_excel_export_survives_control_characters_already_stored():
+    from etl.export import to_excel_bytes
+
+    frame = pd.DataFrame({"備考": ["NUL\x00BEL\x07ESC\x1b", "=1+1", "ok"]})
+    data = to_excel_bytes({"評価": frame}, title="t")
+    ws = openpyxl.load_workbook(io.BytesIO(data))["評価"]
+    assert [ws.cell(row=r, column=1).value for r in (4, 5, 6)] == ["NULBELESC", "=1+1", "ok"]
+    assert ws.cell(row=5, column=1).data_type == "s"
+
+
+# --- item 5: a comment on a row left blank is kept -------------------------------------
+
+
+def test_comment_of_a_row_not_reported_is_kept_not_graded(seed_db):
+    from etl.actuals_loader import commit_actuals, preview_actuals, rollback_upload
+    from kpi import repository
+
+    note = "集計中（5月末確定予定）"
+    con = repository.connect(seed_db.db_path)
+    try:
+        first = book([["1-2-1-1", 2024, 8000, "確定"]])
+        commit_actuals(con, first, "a.xlsx", by="t", settings=seed_db)
+        data = book(
+            [
+                ["1-2-1-1", 2024, "－", note],  # a value exists: it stays current
+                ["1-2-1-2", 2024, None, note],
+                ["1-2-1-3", 2023, "未集計", "来月"],
+                ["9-9-9-9", 2024, None, "unknown KPI: ignored"],
+            ]
+        )
+        preview = preview_actuals(con, data, "b.xlsx", plan_id=None, settings=seed_db)
+        kept = preview.unreported_notes
+        assert sorted(zip(kept["kpi_id"], kept["fiscal_year"], kept["note"], strict=True)) == [
+            ("1-2-1-1", 2024, note),
+            ("1-2-1-2", 2024, note),
+            ("1-2-1-3", 2023, "来月"),
+        ]
+        result = commit_actuals(con, data, "b.xlsx", by="t", settings=seed_db)
+        status = con.execute(
+            "SELECT kpi_id, fiscal_year, actual_value, grade, note FROM kpi_status "
+            "WHERE kpi_id IN ('1-2-1-1', '1-2-1-2') AND fiscal_year = 2024 ORDER BY kpi_id"
+        ).fetchall()
+        assert status[0][2] == 8000 and status[0][4] == "確定"  # the value is not superseded
+        assert status[1][2] is None and status[1][3] == "未報告" and status[1][4] == note
+        current = con.execute(
+            "SELECT kpi_id FROM kpi_unreported_notes_current ORDER BY kpi_id"
+        ).fetchall()
+        # 1-2-1-1: its value is older than the comment, which stays listed for analysts
+        assert [k for (k,) in current] == ["1-2-1-1", "1-2-1-2", "1-2-1-3"]
+        assert con.execute(
+            "SELECT count(*) FROM kpi_actuals_current WHERE kpi_id = '1-2-1-2'"
+        ).fetchone() == (0,)
+        rollback_upload(con, result.upload_ids[0], by="t")
+        after = con.execute(
+            "SELECT note FROM kpi_status WHERE kpi_id = '1-2-1-2' AND fiscal_year = 2024"
+        ).fetchone()
+        assert after == (None,)
+    finally:
+        con.close()
+
+
+# --- item 6: two 実績 sheets, a merged 備考 header -----------------------------------
+
+
+@pytest.mark.parametrize("second", ["実績 (2)", "実績（2）", " 実績"])
+def test_two_jitsuseki_sheets_are_ambiguous(catalog, second):
+    def copy(ws) -> None:
+        other = ws.parent.create_sheet(second)
+        for row in ws.iter_rows(values_only=True):
+            other.append(row)
+
+    data = book([["1-2-1-1", 2024, 5]], edit=copy)
+    result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    assert [(p.sheet, p.code) for p in result.problems] == [(second, "SHEET_AMBIGUOUS")]
+
+
+def test_a_copy_without_a_table_is_not_ambiguous(catalog):
+    def copy(ws) -> None:
+        ws.parent.create_sheet("実績 (2)").append(["メモ"])
+
+    data = book([["1-2-1-1", 2024, 5]], edit=copy)
+    assert read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits()).ok
+
+
+def test_comment_under_a_merged_header_is_read(catalog):
+    def merge_across(ws) -> None:
+        ws.merge_cells("D1:E1")
+        ws["E2"] = "右の列に書いた備考"
+
+    data = book([["1-2-1-1", 2024, 5, None], ["1-2-1-2", 2024, 6, "左"]], edit=merge_across)
+    result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    assert result.ok, result.problems
+    notes = dict(zip(result.rows["kpi_id"], result.rows["note"], strict=True))
+    assert notes == {"1-2-1-1": "右の列に書いた備考", "1-2-1-2": "左"}
+
+
+def test_comment_header_merged_down_over_two_header_rows_is_read(catalog):
+    def two_rows(ws) -> None:
+        ws.insert_rows(1)
+        ws["A1"] = "区分"
+        ws["D1"] = "備考"
+        ws["D2"] = None
+        ws.merge_cells("D1:D2")
+
+    data = book([["1-2-1-1", 2024, 5, "下の行の備考"]], edit=two_rows)
+    result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    assert result.ok, result.problems
+    assert result.rows["note"].tolist() == ["下の行の備考"]
