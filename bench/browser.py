@@ -66,9 +66,18 @@ class Requests:
 
     def __init__(self, page: Any) -> None:
         self.open: set[Any] = set()
-        page.on("request", self.open.add)
-        page.on("requestfinished", self.open.discard)
-        page.on("requestfailed", self.open.discard)
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
+
+    def _start(self, request: Any) -> None:
+        self.open.add(request)
+
+    def _end(self, request: Any) -> None:
+        self.open.discard(request)
+
+
+_requests: dict[int, Requests] = {}  # per page (id), set up in run()
 
 
 def settle(
@@ -78,7 +87,7 @@ def settle(
     no request in flight, and the number of plotly charts on the settled page. A page whose
     charts arrive late (a lazily loaded bundle) is not settled before `min_charts` are there."""
     deadline = time.monotonic() + TIMEOUT
-    requests = getattr(page, "_bench_requests", None)
+    requests = _requests.get(id(page))
     while time.monotonic() < deadline:
         state = page.evaluate(SETTLED, [wanted, min_charts])
         busy = bool(requests and requests.open)
@@ -147,7 +156,7 @@ def run(repeats: int = 5, db: Path | None = None) -> dict:
         context = browser.new_context(viewport=VIEWPORT, locale="ja-JP")
         context.add_init_script(OBSERVER)
         page = context.new_page()
-        page._bench_requests = Requests(page)
+        _requests[id(page)] = Requests(page)
         # the trivial page has one chart whatever the warm-up sees
         targets = [Target(TRIVIAL, trivial + "/", charts=1), *page_urls(app)]
         for t in targets:  # warm: the server's caches, the browser's cache of the bundle

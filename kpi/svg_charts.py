@@ -138,7 +138,7 @@ def kpi_svg(
         elif g == NOT_REPORTED:
             parts.append(_text(cx, base_y - 4, f"{STYLES[g].symbol}未報告", f, fill=MUTED))
         elif g == NOT_GRADED or (t is not None and tv is None):
-            parts.append(_text(cx, top + f, "文章目標", f, fill=MUTED))
+            parts.append(_text(cx, top + f, "文章目標" if col > 4.5 * f else "文章", f, fill=MUTED))
     points = [
         (cx, y_of(tv), c)
         for cx, tv, c in zip(centres, targets, comparators, strict=True)
@@ -152,7 +152,7 @@ def kpi_svg(
         )
     for x, y, c in points:
         parts.append(
-            f'<text x="{x:.1f}" y="{y + f * 0.35:.1f}" font-size="{f:g}" fill="#000000"'
+            f'<text x="{x:.1f}" y="{y + f * 0.45:.1f}" font-size="{f * 1.3:g}" fill="#000000"'
             f' text-anchor="middle">{TARGET_MARKS.get(c or "", "●")}</text>'
         )
     for cx, fy in zip(centres, years, strict=True):

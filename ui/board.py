@@ -25,7 +25,8 @@ def _svg(plan_id: str, data: PlanData, kpi_id: str, name: str, large: bool) -> s
         history = kpi_history(data, kpi_id)
         label = f"{name}の目標と実績"
         if large:  # the council: 18 px type or more at 1366x768
-            return kpi_svg(history, width=400, height=250, font_px=19, label=label)
+            # as wide as a card's inside at 1366 px, so the SVG is not scaled down
+            return kpi_svg(history, width=340, height=220, font_px=19, label=label)
         return kpi_svg(history, width=320, height=170, font_px=12, label=label)
 
     return ui_charts.cached_text(plan_id, ("kpi-svg", kpi_id, large), build)

@@ -109,7 +109,13 @@ if screen.kind == "summary":
             for n, r, g in zip(table["policy_no"], table["達成率(A)"], table["評価済"], strict=True)
         ]
         fig = charts.grade_bars(table, "基本方針", height=260)
-        fig.update_layout(font=dict(size=18), uniformtext=dict(minsize=18, mode="show"))
+        # 18 px everywhere: Streamlit's chart theme sets its own tick and legend sizes
+        fig.update_layout(
+            font=dict(size=18), legend=dict(font=dict(size=18)), uniformtext=dict(minsize=18)
+        )
+        fig.update_xaxes(tickfont=dict(size=18), title_font=dict(size=18))
+        fig.update_yaxes(tickfont=dict(size=18))
+        fig.update_traces(textfont_size=18)
         ui_charts.show(fig, key="council-bars", alt="基本方針ごとの評価の内訳", toolbar=False)
 elif screen.kind == "attention":
     if attention.empty:
