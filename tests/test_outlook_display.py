@@ -205,3 +205,23 @@ def test_attention_reasons_are_the_c_and_d_forecasts(data):
         assert outlook.badge(g) in r["reason"] and "推計" in r["reason"]
         assert r["rank"] == outlook.ATTENTION_RANKS[g]
     assert outlook.attention_reasons(data, select(data, Filters(fiscal_year=2025))).empty
+
+
+def test_the_attention_list_gains_the_c_and_d_forecasts(app_env, data):  # noqa: F811
+    from kpi.attention import needs_attention
+
+    sel = select(data, Filters(fiscal_year=2023))
+    forecasts = outlook.attention_reasons(data, sel)
+    assert len(forecasts)
+    listed = needs_attention(data, sel)
+    for r in forecasts.to_dict("records"):
+        row = listed[listed["kpi_id"] == r["kpi_id"]].iloc[0]
+        assert r["reason"] in row["reason"]
+    # after the year's own problems: the forecasts only (rank 40+) come last
+    ranks = list(listed["rank"])
+    assert ranks == sorted(ranks)
+    at = with_year("views/overview.py", 2023)
+    table = next(t.value for t in at.table if "理由" in t.value.columns)
+    shown = table.reset_index()
+    for r in forecasts.to_dict("records"):
+        assert r["reason"] in " ".join(shown.loc[shown["指標ID"] == r["kpi_id"], "理由"])
