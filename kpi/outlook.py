@@ -178,9 +178,14 @@ def summary_note(s: Summary) -> str:
 
 
 def summary_line(s: Summary) -> str:
-    """'◎ A 達成見込み 12　○ B 概ね達成見込み 3 …　｜　見込み算出不可 2': one line for a screen."""
-    graded = "　".join(f"{badge(g)} {s.counts[g]}" for g in GRADED)
-    return f"{graded}　｜　{CANNOT} {s.counts[CANNOT]}"
+    """'見込み（令和7年度の目標・令和5年度までの傾向）　◎ A 12　○ B 3 …　｜　算出不可 2': the
+    counts in one line of a projector screen (the title says they are 見込み)."""
+    finals = "・".join(era_name(fy) for fy in s.final_years)
+    graded = "　".join(f"{SYMBOLS[g]} {g} {s.counts[g]}" for g in GRADED)
+    return (
+        f"見込み（{finals}の目標・{era_name(s.as_of_year)}までの傾向）　{graded}　｜　"
+        f"算出不可 {s.counts[CANNOT]}"
+    )
 
 
 def attention(rows: pd.DataFrame) -> pd.DataFrame:

@@ -23,11 +23,13 @@ def counts_block(data: PlanData, sel: Selection) -> None:
         st.caption(outlook.summary_note(s))
 
 
-def counts_line(data: PlanData, sel: Selection) -> None:
-    """庁議: the same counts on one line, so that the title screen still fits a projector."""
+def counts_line(data: PlanData, sel: Selection) -> bool:
+    """庁議: the same counts on one line, so that the title screen still fits a projector.
+    True when shown (the screen then gives its chart a line less)."""
     s = outlook.summary(data, sel)
     if s is None:
-        return
+        return False
     with st.container(key="outlook-line"):
         fictional = "（架空）" if s.is_sample else ""
-        st.markdown(f"**{outlook.summary_title(s)}{fictional}**　{outlook.summary_line(s)}")
+        st.markdown(f"**{outlook.summary_line(s)}**{fictional}", help=outlook.METHOD_NOTE)
+    return True

@@ -102,7 +102,8 @@ if screen.kind == "summary":
     row = figures.columns(4)
     for col, g in zip(row, GRADED, strict=True):
         col.metric(badge_text(g), f"{counts[g]}")
-    outlook_blocks.counts_line(data, sel)  # 見込み: only while the year is before the final one
+    # 見込み: only while the year is before the final one
+    forecast = outlook_blocks.counts_line(data, sel)
     table = by_policy(data, sel)
     if not table.empty:
         # the rate beside each policy: 達成率 = share of its evaluated KPIs at A
@@ -110,7 +111,7 @@ if screen.kind == "summary":
             f"基本方針{n}　達成率 {percent_text(r)}（評価済 {g}）"
             for n, r, g in zip(table["policy_no"], table["達成率(A)"], table["評価済"], strict=True)
         ]
-        fig = charts.grade_bars(table, "基本方針", height=260)
+        fig = charts.grade_bars(table, "基本方針", height=215 if forecast else 260)
         # 18 px everywhere: Streamlit's chart theme sets its own tick and legend sizes
         fig.update_layout(
             font=dict(size=18), legend=dict(font=dict(size=18)), uniformtext=dict(minsize=18)
