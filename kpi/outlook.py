@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from kpi.fiscal import era_name
-from kpi.status import GRADED, STYLES, A, B, C, D
+from kpi.status import GRADED, STYLES, A, B, C, D, badge_text
 
 if TYPE_CHECKING:
     from kpi.dashboard import PlanData, Selection
@@ -96,6 +96,15 @@ def badge(grade: str | None) -> str:
     if grade is None or grade not in WORDS:
         return "―"
     return f"{SYMBOLS[grade]} {grade} {WORDS[grade]}" if grade in GRADED else WORDS[grade]
+
+
+def heading(row: Mapping[str, Any]) -> str:
+    """The label of a KPI's outlook: '見込み ○ B 概ね達成見込み' for a forecast, '最終年度の評価
+    ◎ A 達成' once the final year's actual decides it."""
+    grade = str(row["outlook_grade"])
+    if row.get("basis") == "actual":
+        return f"最終年度の評価　{badge_text(grade)}"
+    return f"見込み　{badge(grade)}"
 
 
 def of_year(outlook: pd.DataFrame, as_of_year: int, kpi_ids: Iterable[str]) -> pd.DataFrame:
@@ -238,7 +247,10 @@ def describe(row: Mapping[str, Any], unit: str) -> str:
     word = COMPARATOR_WORDS.get(str(row["final_comparator"]), "")
     value = format_value(_float(row["projected_value"]), unit)
     if row["basis"] == "actual":
-        return f"{era_name(final)}の実績 {value}（目標 {target} {word}）: {badge(grade)}。"
+        return (
+            f"最終年度（{era_name(final)}）の実績 {value}（目標 {target} {word}）: "
+            f"{badge_text(grade)}。見込みではなく、その年度の評価です。"
+        )
     return (
         f"{era_name(final)}の見込み {value}（目標 {target} {word}）: {badge(grade)}。"
         f"{era_name(int(row['as_of_year']))}までの実績{int(row['points'])}年度分から"

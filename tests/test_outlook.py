@@ -234,6 +234,10 @@ def test_at_the_final_year_the_outlook_is_its_own_grade(con):
     assert (before["basis"], before["outlook_grade"]) == ("trend", "A")
     assert not outlook.is_forecast(pd.DataFrame([r]))
     assert outlook.is_forecast(pd.DataFrame([before]))
+    # said as the year's grade, not as a forecast
+    assert outlook.heading(r) == "最終年度の評価　△ C 一部達成"
+    assert "見込みではなく" in outlook.describe(r, "件")
+    assert outlook.heading(before) == "見込み　◎ A 達成見込み"
 
 
 def test_band_edges_are_parameters(con):

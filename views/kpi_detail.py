@@ -76,9 +76,7 @@ else:
 forecast = outlook.row(data.outlook, kpi_id, sel.fiscal_year)
 if forecast is not None and forecast["outlook_grade"] != outlook.NOT_GRADED:
     with st.container(border=True, key="outlook"):
-        st.markdown(
-            f"**見込み（{fy_label(sel.fiscal_year)} 時点）**　{outlook.badge(forecast['outlook_grade'])}"
-        )
+        st.markdown(f"**{fy_label(sel.fiscal_year)} 時点の{outlook.heading(forecast)}**")
         st.markdown(md(outlook.describe(forecast, unit)))
         fictional = "（架空のサンプルデータを含みます）" if forecast["is_sample"] else ""
         st.caption(outlook.METHOD_NOTE + fictional)
