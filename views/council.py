@@ -111,7 +111,7 @@ if screen.kind == "summary":
             f"基本方針{n}　達成率 {percent_text(r)}（評価済 {g}）"
             for n, r, g in zip(table["policy_no"], table["達成率(A)"], table["評価済"], strict=True)
         ]
-        fig = charts.grade_bars(table, "基本方針", height=215 if forecast else 260)
+        fig = charts.grade_bars(table, "基本方針", height=205 if forecast else 260)
         # 18 px everywhere: Streamlit's chart theme sets its own tick and legend sizes
         fig.update_layout(
             font=dict(size=18), legend=dict(font=dict(size=18)), uniformtext=dict(minsize=18)
