@@ -108,7 +108,7 @@ def _ids(ids: list[int]) -> str:
 def _num(v: object) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return ""
-    return f"{float(v):,.10g}"
+    return f"{float(v):,.10g}"  # type: ignore[arg-type]
 
 
 def _print_preview(preview: Preview) -> None:

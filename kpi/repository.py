@@ -32,7 +32,10 @@ from kpi.errors import (
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # No network: never try to download an extension (DESIGN 4.4).
-DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
 
 # Column order of the tables that a plan load replaces (DESIGN 5).
 PLAN_TABLES: dict[str, list[str]] = {

@@ -256,7 +256,7 @@ def test_council_screens_split_long_policies(app_env):
     data = service.plan_data(app_env, "hadano-r3-r7")
     screens = council_screens(data, select(data, Filters()), per_screen=3)
     assert screens[0].policy_no is None
-    by_policy = {}
+    by_policy: dict[int | None, list[str]] = {}
     for s in screens[1:]:
         by_policy.setdefault(s.policy_no, []).extend(s.kpi_ids)
         assert len(s.kpi_ids) <= 3

@@ -49,7 +49,7 @@ def login(at: AppTest, password: str = PASSWORD) -> AppTest:
     return at.run()
 
 
-def filled_template(tmp_path, value: float = 250, kpi: str = "1-3-1-1") -> bytes:
+def filled_template(tmp_path, value: object = 250, kpi: str = "1-3-1-1") -> bytes:
     """The template from the CLI, filled in as a clerk would (one value)."""
     out = tmp_path / "t.xlsx"
     assert cli.main(["template", "--fy", "2025", "--out", str(out)]) == 0

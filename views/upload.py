@@ -142,8 +142,10 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         for r in candidates.itertuples()
     }
     target = st.selectbox(
-        "取り消す取込", list(labels), format_func=labels.get, key="rollback_target"
+        "取り消す取込", list(labels), format_func=lambda u: labels[u], key="rollback_target"
     )
+    if target is None:  # never: the list is not empty
+        return
     effect = operations.rollback_effect(settings, int(target))
     rollback_effect_table(effect)
     sure = st.checkbox("この取込を取り消します", key="rollback_sure")
