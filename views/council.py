@@ -90,5 +90,5 @@ else:
         key="council",
         height=300,
         link=False,
-        title_size="#### ",
+        title_size="## ",  # h2 under the screen title (h1): heading levels in order
     )

@@ -34,7 +34,7 @@ row2 = figures.columns(4)
 for col, g in zip(row2, GRADED, strict=True):
     col.metric(badge_text(g), f"{counts[g]} 指標")
 
-st.subheader("基本方針別の状況", anchor=False)
+st.header("基本方針別の状況", anchor=False)
 table = context.policy_table(ctx)
 if table.empty:
     st.info("条件に合う指標がありません。サイドバーの絞り込みを確認してください。")
@@ -53,7 +53,7 @@ else:
     st.dataframe(shown.assign(**{"達成率(A)": shown["達成率(A)"].map(percent_text)}))
     downloads.download_table(shown.reset_index(), f"基本方針別_{sel.fiscal_year}", key="policy")
 
-st.subheader("指標ボード", anchor=False)
+st.header("指標ボード", anchor=False)
 st.caption(
     "棒＝実績（色と記号で評価）、破線＝目標（▲以上 ▼以下 ◆回数）。指標名から詳細へ移れます。"
 )
@@ -64,7 +64,7 @@ listings = data.listings
 for policy_no, group in listings[
     listings["kpi_id"].isin(sel.kpi_ids) & listings["project_id"].isin(sel.project_ids)
 ].groupby("policy_no", sort=True):
-    st.markdown(f"#### 基本方針{policy_no}　{md(group['policy_name'].iloc[0])}")
+    st.markdown(f"### 基本方針{policy_no}　{md(group['policy_name'].iloc[0])}")
     kpi_cards(
         ctx.plan_id,
         data,
@@ -73,7 +73,7 @@ for policy_no, group in listings[
         key=f"board-{policy_no}",
     )
 
-st.subheader("評価一覧", anchor=False)
+st.header("評価一覧", anchor=False)
 table = context.selection_status_table(ctx, all_years=False)
 st.dataframe(table, hide_index=True)
 downloads.download_table(

@@ -81,7 +81,7 @@ def upload_section(user: str) -> None:
     if preview is None:
         return
     counts = preview.counts
-    st.subheader("取り込む前の確認", anchor=False)
+    st.header("取り込む前の確認", anchor=False)
     if preview.already_loaded:
         st.info(
             f"このファイルは取込番号 {preview.already_loaded} として取込済みです。"
