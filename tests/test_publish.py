@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from etl.publish.site import (
     build_site,
     csv_name,
     pdf_name,
+    site_zip,
 )
 from kpi import service
 from kpi.config import load_settings
@@ -267,6 +269,10 @@ def test_sample_data_is_refused_unless_allowed_then_every_page_says_so(tmp_path,
         assert first and "架空" in first.group(1) and first.group(1) == SAMPLE_NOTICE, name
     csv = pd.read_csv(io.BytesIO(files[csv_name(FY)]), encoding="utf-8-sig", dtype=str)
     assert "サンプル（架空）" in set(csv["データ区分"])
+    # the reports page's zip: every file inside one folder
+    with zipfile.ZipFile(io.BytesIO(site_zip(files, "公表_2025"))) as z:
+        assert sorted(z.namelist()) == sorted(f"公表_2025/{n}" for n in files)
+        assert z.read("公表_2025/index.html") == files["index.html"]
 
 
 def test_a_year_outside_the_plan_or_a_file_as_folder_is_refused(actuals_db, env, tmp_path):
