@@ -291,7 +291,7 @@ class _Site:
 <p class="year">{_e(fy_long_label(self.fy))}</p>
 </header>
 <nav aria-label="サイト内のページ"><ul class="nav">{links}</ul></nav>
-<main id="main">
+<main id="main" tabindex="-1">
 {body}
 </main>
 <footer>

@@ -236,7 +236,7 @@ def _legend(chart_id: str, grades: Sequence[str], comparators: Sequence[str]) ->
     if shown:
         out.append(
             f'<rect x="{_num(x)}" y="{y - 11}" width="14" height="12" '
-            f'fill="{_fill(chart_id, shown[0])}" stroke="{EDGE}"/>'
+            f'fill="#bbbbbb" stroke="{EDGE}"/>'
         )
         out.append(
             f'<text x="{_num(x + 20)}" y="{y}" font-size="12" fill="{TEXT}">'
