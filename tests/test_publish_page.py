@@ -3,6 +3,8 @@ default, comments only when asked for."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -18,7 +20,7 @@ def sample_db(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def reports_page(sample_db, monkeypatch) -> AppTest:
+def reports_page(sample_db, monkeypatch) -> Iterator[AppTest]:
     monkeypatch.setenv("KPI_DB", sample_db)
     monkeypatch.setenv("KPI_TODAY", "2026-11-25")
     load_settings.cache_clear()

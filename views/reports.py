@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from etl.export import export_bytes
+from etl.provenance import source_lines
 from etl.publish.site import build_site, site_zip
-from etl.report import build_report, export_bytes, source_lines
+from etl.report import build_report
 from kpi import service
 from kpi.fiscal import fy_label
 from ui import context

@@ -178,15 +178,15 @@ def kpi_alt_text(history: pd.DataFrame, fiscal_year: int) -> str:
 
 def summary_paragraph(data: PlanData, sel: Selection) -> str:
     h = headline(sel)
-    counts: dict[str, int] = h["counts"]  # type: ignore[assignment]
-    share = h["share_met"]
+    counts = h.counts
+    share = h.share_met
     fy = fy_long_label(sel.fiscal_year)
     text = (
         f"{data.plan['name']}（{fy_long_label(data.years[0])}～{fy_long_label(data.years[-1])}）"
-        f"には {h['kpis']} の評価指標があります。{fy}に数値の目標と実績がそろい評価できた指標は "
-        f"{h['graded']} 件で、"
+        f"には {h.kpis} の評価指標があります。{fy}に数値の目標と実績がそろい評価できた指標は "
+        f"{h.graded} 件で、"
     )
-    if h["graded"]:
+    if h.graded and share is not None:
         text += (
             f"そのうち目標を達成した指標（{badge_text('A')}）は {counts['A']} 件"
             f"（{share:.1f}%）でした。"

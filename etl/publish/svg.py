@@ -179,9 +179,10 @@ def kpi_chart(history: pd.DataFrame, *, selected_year: int, chart_id: str, label
             f'height="{_num(plot_bottom - y)}" fill="{_fill(chart_id, g)}" stroke="{EDGE}" '
             f'stroke-width="1"/>'
         )
-        label_top = min(y, y_of(target[i])) if target[i] is not None else y
+        goal = target[i]
+        label_top = min(y, y_of(goal)) if goal is not None else y
         mark = f"{style.symbol}{g if g in GRADED else ''}"
-        gap = 10 if target[i] is not None else 4
+        gap = 10 if goal is not None else 4
         parts.append(
             f'<text x="{_num(cx)}" y="{_num(label_top - gap - 14)}" text-anchor="middle" '
             f'font-size="12" fill="{TEXT}"><tspan x="{_num(cx)}">'
@@ -191,13 +192,13 @@ def kpi_chart(history: pd.DataFrame, *, selected_year: int, chart_id: str, label
     # target line (segments over consecutive numeric years) and markers
     run: list[tuple[float, float]] = []
     segments: list[list[tuple[float, float]]] = []
-    for i, t in enumerate(target):
-        if t is None:
+    for i, goal in enumerate(target):
+        if goal is None:
             if run:
                 segments.append(run)
             run = []
             continue
-        run.append((x_of(i), y_of(t)))
+        run.append((x_of(i), y_of(goal)))
     if run:
         segments.append(run)
     for seg in segments:
@@ -207,9 +208,9 @@ def kpi_chart(history: pd.DataFrame, *, selected_year: int, chart_id: str, label
                 f'<polyline points="{points}" fill="none" stroke="#000000" stroke-width="2" '
                 f'stroke-dasharray="6 4"/>'
             )
-    for i, t in enumerate(target):
-        if t is not None:
-            parts.append(_target_marker(x_of(i), y_of(t), comps[i]))
+    for i, goal in enumerate(target):
+        if goal is not None:
+            parts.append(_target_marker(x_of(i), y_of(goal), comps[i]))
     # x axis labels
     for i, fy in enumerate(years):
         era, western = short_year(fy)
