@@ -121,6 +121,19 @@ def app_paths() -> list[tuple[str, str]]:
     return paths
 
 
+def open_expanders(page) -> None:
+    """Click every closed expander in the page's own script (a pointer click waits for
+    Streamlit's animations), then wait until each shows its content."""
+    page.evaluate(
+        "document.querySelectorAll('[data-testid=stExpander] details:not([open]) > summary')"
+        ".forEach(s => s.click())"
+    )
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-testid=stExpander] details')].every(d => d.open)"
+    )
+    wait_for_app(page)
+
+
 def test_every_app_page_has_lang_ja_and_passes_axe(browser, sample_db, tmp_path):
     env = {
         "KPI_DB": str(sample_db),
@@ -136,8 +149,7 @@ def test_every_app_page_has_lang_ja_and_passes_axe(browser, sample_db, tmp_path)
                 page.goto(url + path)
                 wait_for_app(page)
                 page.wait_for_function("document.documentElement.lang === 'ja'")
-                for summary in page.locator("[data-testid=stExpander] summary").all():
-                    summary.click()  # what expanders hold is checked too
+                open_expanders(page)  # what they hold is checked too
                 page.screenshot(path=str(tmp_path / f"{path.strip('/') or 'home'}.png"))
                 if found := axe_violations(page):
                     problems[name] = found
