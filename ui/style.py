@@ -29,6 +29,12 @@ A11Y_CSS = """<style>
   color: #55565e;
   opacity: 1;
 }
+/* 2.4.7 focus visible: Streamlit marks a focused menu or page link only by a faint grey. */
+[data-testid="stSidebarNav"] a:focus-visible, [data-testid="stPageLink"] a:focus-visible,
+[data-testid="stMarkdown"] a:focus-visible {
+  outline: 3px solid #0b5cad;
+  outline-offset: 1px;
+}
 .st-key-a11y-lang { display: none; }
 </style>"""
 
