@@ -8,12 +8,14 @@ What axe cannot check, and how it was checked by hand, is in docs/accessibility.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from etl import cli
-from etl.publish.site import csv_name, pdf_name
+from etl.publish.site import build_site, csv_name, pdf_name, write_site
 from kpi import service
 from kpi.auth import hash_password
 from kpi.config import load_settings
@@ -23,6 +25,7 @@ from ui.navigation import PAGES
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "axe-check-pw"
 FY = 2025
+PLAN_ID = "hadano-r3-r7"
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "rules": {"heading-order": {"enabled": True}},  # headings in order (best practice)
@@ -57,19 +60,29 @@ def sample_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(sample_db, tmp_path_factory) -> Path:
-    """The fullest site: sample banner on every page and the comments column."""
+    """The fullest site: the 架空 banner on every page and the comments column. The PDF is a
+    placeholder here (its link is what the pages need; test_publish builds the real one
+    through the command line), which keeps this browser module lean."""
     out = tmp_path_factory.mktemp("a11y-site")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("KPI_TODAY", "2026-11-25")
-        args = ["publish", "--fy", str(FY), "--out", str(out), "--db", str(sample_db)]
-        assert cli.main([*args, "--allow-sample", "--with-comments"]) == 0
+    settings = replace(load_settings().with_db(sample_db), today_override=dt.date(2026, 11, 25))
+    files = build_site(
+        service.plan_data(settings, PLAN_ID),
+        fiscal_year=FY,
+        as_of=settings.today(),
+        sources=[],
+        grading=settings.grading,
+        report=lambda data, filters: b"%PDF-1.4\n",
+        with_comments=True,
+        allow_sample=True,
+    )
+    write_site(files, out)
     return out
 
 
 def test_site_opened_from_disk_offline_renders_every_chart_and_passes_axe(
     browser, site, sample_db, tmp_path
 ):
-    data = service.plan_data(load_settings().with_db(sample_db), "hadano-r3-r7")
+    data = service.plan_data(load_settings().with_db(sample_db), PLAN_ID)
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ja-JP")
     blocked: list[str] = []
 
