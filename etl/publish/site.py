@@ -41,7 +41,7 @@ from kpi.dashboard import (
     status_table,
 )
 from kpi.errors import KpiError
-from kpi.fiscal import era_name, fy_long_label
+from kpi.fiscal import fy_long_label
 from kpi.status import (
     ALL_GRADES,
     DIRECTION_WORDS,
@@ -159,17 +159,17 @@ def kpi_alt_text(history: pd.DataFrame, fiscal_year: int) -> str:
         a, b = float(first["actual_value"]), float(last["actual_value"])
         trend = "増加" if b > a else ("減少" if b < a else "横ばい")
         parts.append(
-            f"実績は{era_name(int(first['fiscal_year']))}の {_actual(a, unit)} から"
-            f"{era_name(int(last['fiscal_year']))}の {_actual(b, unit)} へ{trend}しました。"
+            f"実績は{fy_long_label(int(first['fiscal_year']))}の {_actual(a, unit)} から"
+            f"{fy_long_label(int(last['fiscal_year']))}の {_actual(b, unit)} へ{trend}しました。"
         )
     elif len(reported) == 1:
         r = reported.iloc[0]
         parts.append(
-            f"実績の報告は{era_name(int(r['fiscal_year']))}の {_actual(r['actual_value'], unit)} のみです。"
+            f"実績の報告は{fy_long_label(int(r['fiscal_year']))}の {_actual(r['actual_value'], unit)} のみです。"
         )
     else:
         parts.append("実績の報告はまだありません。")
-    missing = [era_name(int(fy)) for fy in h.loc[h["grade"] == NOT_REPORTED, "fiscal_year"]]
+    missing = [fy_long_label(int(fy)) for fy in h.loc[h["grade"] == NOT_REPORTED, "fiscal_year"]]
     if missing:
         parts.append(f"未報告の年度: {'、'.join(missing)}。")
     parts.append("各年度の値は下の表のとおりです。")
@@ -468,7 +468,7 @@ class _Site:
         ]
         if _text(first["rationale"]):
             out.append(f'<p class="rationale">指標の考え方: {_e(first["rationale"])}</p>')
-        years = f"{era_name(int(h['fiscal_year'].min()))}～{era_name(int(h['fiscal_year'].max()))}"
+        years = f"{fy_long_label(int(h['fiscal_year'].min()))}～{fy_long_label(int(h['fiscal_year'].max()))}"
         if h["target_value"].notna().any() or h["actual_value"].notna().any():
             chart = svg.kpi_chart(
                 h, selected_year=self.fy, chart_id=anchor, labelled_by=f"{anchor}-cap {anchor}-alt"

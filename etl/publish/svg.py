@@ -49,9 +49,12 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def short_year(fy: int) -> tuple[str, str]:
-    """('R7', '(2025)'): what fits under a bar, on two lines."""
+def year_lines(fy: int, *, narrow: bool = False) -> tuple[str, str]:
+    """('令和7年度', '（2025年度）'): the public form of a fiscal year, on two lines under a
+    bar; ('R7', '(2025)') where a plan of many years leaves little room per bar."""
     name = era_name(fy)
+    if not narrow:
+        return name, f"（{fy}年度）"
     n = name[2:].removesuffix("年度")
     return f"{'R' if name.startswith('令和') else 'H'}{1 if n == '元' else n}", f"({fy})"
 
@@ -213,7 +216,7 @@ def kpi_chart(history: pd.DataFrame, *, selected_year: int, chart_id: str, label
             parts.append(_target_marker(x_of(i), y_of(goal), comps[i]))
     # x axis labels
     for i, fy in enumerate(years):
-        era, western = short_year(fy)
+        era, western = year_lines(fy, narrow=slot < 90)
         weight = ' font-weight="bold"' if fy == selected_year else ""
         parts.append(
             f'<text x="{_num(x_of(i))}" y="{plot_bottom + 18}" text-anchor="middle" '
