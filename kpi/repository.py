@@ -585,3 +585,40 @@ def active_uploads_with_sha(
         [sha256, kind],
     ).fetchall()
     return {str(pid): int(uid) for pid, uid in rows}
+
+
+# --- comments on rows left blank (issue #10) -----------------------------------------
+
+UNREPORTED_NOTE_COLUMNS = [
+    "plan_id",
+    "kpi_id",
+    "fiscal_year",
+    "note",
+    "upload_id",
+    "recorded_at",
+    "source_cell",
+]
+
+
+def insert_unreported_notes(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    """Comments of rows whose 実績値 was blank or 「－」: kept apart from the values."""
+    if frame.empty:
+        return
+    con.register("_unreported_notes", frame[UNREPORTED_NOTE_COLUMNS])
+    try:
+        con.execute(
+            f"INSERT INTO kpi_unreported_notes ({', '.join(UNREPORTED_NOTE_COLUMNS)}) "
+            f"SELECT {', '.join(UNREPORTED_NOTE_COLUMNS)} FROM _unreported_notes"
+        )
+    finally:
+        con.unregister("_unreported_notes")
+
+
+def upload_note_counts(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> dict[int, int]:
+    """upload_id -> comments on blank rows it stored (to verify a commit)."""
+    rows = con.execute(
+        "SELECT upload_id, count(*) FROM kpi_unreported_notes "
+        "WHERE upload_id IN (SELECT unnest($ids::INTEGER[])) GROUP BY upload_id",
+        {"ids": [int(i) for i in upload_ids]},
+    ).fetchall()
+    return {int(uid): int(n) for uid, n in rows}

@@ -32,6 +32,8 @@ PIECES = [
     "△", "▲", "-", "－", "ー", "―", "—", "‐", "−", "+", "＋",
     "①", "²", "未集計", "約", "e", "E", "x",
 ]  # fmt: skip
+# Non-finite and absurd magnitudes (issue #10): both paths must refuse or warn alike.
+ODD = [float("nan"), float("inf"), float("-inf"), 1e308, 1e15, 2e9, 999_999_999.0]
 UNITS = ["", "%", "件", "回", "人", "時間", "業務", "km", "万人"]
 
 
@@ -46,7 +48,7 @@ def random_value(rng: random.Random) -> object:
     if roll < 0.55:
         return rng.choice([0, 1, -1, 7, 100, 101, 2025, 10**6, -(10**6)])
     if roll < 0.8:
-        return rng.choice([0.0, 0.25, 0.5, 1.0, 1.5, 99.9, 100.0, 100.5, -0.5, -0.0, 1e20])
+        return rng.choice([0.0, 0.25, 0.5, 1.0, 1.5, 99.9, 100.0, 100.5, -0.5, -0.0, 1e20, *ODD])
     return rng.choice(
         [
             *(None, "", "  ", "－", "ー", "-", "―", "—", "未集計", True, False),

@@ -35,9 +35,6 @@ A11Y_CSS = """<style>
   outline: 3px solid #0b5cad;
   outline-offset: 1px;
 }
-/* 庁議モード: the KPI cards' titles are h2 (under the screen's h1) at the size and spacing
-   they had as h4, so that three charts still fit a 1366x768 projector (tests/test_browser). */
-.st-key-cards-council h2 { font-size: 1.5rem; line-height: 1.2; padding: 0.5rem 0 1rem; }
 .st-key-a11y-lang { display: none; }
 </style>"""
 
