@@ -117,3 +117,17 @@ def wait_for_app(page) -> None:
         "() => !document.querySelector('[data-testid=stStatusWidget]')"
         " && document.querySelector('[data-testid=stMain] h1')",
     )
+
+
+@contextmanager
+def chromium_browser() -> Iterator[object]:
+    """One browser for a whole test module (launching one costs seconds on a 2-core runner);
+    tests open their own pages or contexts in it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

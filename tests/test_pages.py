@@ -85,6 +85,7 @@ def test_overview_department_filter(app_env):
 
 def test_overview_policy_filter(app_env):
     at = open_page("views/overview.py", policy=[3])
+    # h3 under 指標ボード (h2)
     headers = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert headers and all("基本方針3" in h for h in headers)
     # policy 3 prints 2-4-3's KPIs again under 3-2-1 (再掲)

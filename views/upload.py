@@ -64,7 +64,7 @@ def upload_section(user: str) -> None:
     payload = upload.getvalue()
     preview = operations.preview(settings, payload, upload.name, ctx.plan_id)
     counts = preview.counts
-    st.subheader("取り込む前の確認", anchor=False)
+    st.header("取り込む前の確認", anchor=False)
     if preview.already_loaded:
         st.info(
             f"このファイルは取込番号 {preview.already_loaded} として取込済みです。"
