@@ -113,7 +113,8 @@ class SheetReach:
     # -- internals -----------------------------------------------------------------
 
     def _take(self, xml: bytes) -> None:
-        if not self._seen_dimension and (m := _DIMENSION.search(xml)):
+        # a literal find first: the pattern starts with '<', which every tag does
+        if not self._seen_dimension and b"dimension" in xml and (m := _DIMENSION.search(xml)):
             self._seen_dimension = True
             for part in m.group(1).split(b":"):
                 if (got := parse_ref(part)) is not None:
