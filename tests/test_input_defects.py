@@ -438,3 +438,10 @@ def test_upload_page_and_cli_show_the_comment_of_a_row_not_reported(tmp_path, mo
         assert shown["指標ID"].tolist() == ["1-2-1-2"] and shown["備考"].tolist() == [note]
     finally:
         load_settings.cache_clear()
+
+
+def test_plan_number_too_large_for_the_database_is_bad_id():
+    from etl.plan_reader import _int
+
+    assert _int(3) == 3 and _int("３") == 3 and _int(2.0) == 2
+    assert _int(1e308) is None and _int(float("nan")) is None and _int("9" * 40) is None
