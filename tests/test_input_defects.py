@@ -338,6 +338,11 @@ def test_comment_of_a_row_not_reported_is_kept_not_graded(seed_db):
         assert con.execute(
             "SELECT count(*) FROM kpi_actuals_current WHERE kpi_id = '1-2-1-2'"
         ).fetchone() == (0,)
+        status_of_pages = repository.status(con, PLAN_ID, seed_db.today(), seed_db.grading)
+        shown = status_of_pages[
+            (status_of_pages["kpi_id"] == "1-2-1-2") & (status_of_pages["fiscal_year"] == 2024)
+        ]
+        assert shown["note"].tolist() == [note]  # what every page and the PDF read
         rollback_upload(con, result.upload_ids[0], by="t")
         after = con.execute(
             "SELECT note FROM kpi_status WHERE kpi_id = '1-2-1-2' AND fiscal_year = 2024"
