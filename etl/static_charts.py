@@ -61,6 +61,27 @@ def _hatch(grade: str) -> str:
     return GRADE_PATTERNS.get(grade, NO_PATTERN).matplotlib
 
 
+# Full-width ASCII (！..～) -> ASCII: a target printed 「７，０００件」 reads like the actual
+# 「7,000 件」 beside it (issue #10). Japanese text is left as printed.
+_HALF_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
+
+
+def half_width(text: str) -> str:
+    """Full-width digits, letters and signs as half-width: 「７０％以上」 -> 「70%以上」."""
+    return text.translate(_HALF_WIDTH)
+
+
+def axis_number(value: float, suffix: str = "") -> str:
+    """A value-axis label short enough for the chart's margin: 8,000,000 -> 「800万」, not
+    「8,000,000」 (printed clipped as 「,000,000」, issue #10)."""
+    size = abs(value)
+    if size >= 100_000_000:
+        return f"{value / 100_000_000:,.4g}億{suffix}"
+    if size >= 100_000:
+        return f"{value / 10_000:,.4g}万{suffix}"
+    return format_value(value, "") + suffix
+
+
 def _marker(comparator: str) -> str:
     return TARGET_MARKERS.get(comparator, OTHER_TARGET).matplotlib
 
@@ -104,7 +125,7 @@ class StaticCharts:
             ax.spines[side].set_visible(False)
         ax.tick_params(labelsize=7.5, length=2, labelfontfamily=self.family)
         self.locator = MaxNLocator(nbins=4)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, "") + self.suffix))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: axis_number(v, self.suffix)))
         self.xticks: list[int] = []
 
     def render(self, history: pd.DataFrame, selected_year: int) -> bytes:
@@ -229,7 +250,7 @@ class StaticCharts:
                 ax.text(
                     x,
                     0.97,
-                    self.clean(_wrap(str(text), 7, 3)),
+                    self.clean(_wrap(half_width(str(text)), 7, 3)),
                     transform=ax.get_xaxis_transform(),
                     ha="center",
                     va="top",

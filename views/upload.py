@@ -52,6 +52,21 @@ def preview_table(preview) -> pd.DataFrame:
     )
 
 
+def unreported_notes_table(preview) -> pd.DataFrame:
+    """Comments on rows left blank or 「－」: kept with the upload, shown where comments are."""
+    notes = preview.unreported_notes
+    names = data.kpis.set_index("kpi_id")["kpi_name"]
+    return pd.DataFrame(
+        {
+            "指標ID": notes["kpi_id"],
+            "指標名": notes["kpi_id"].map(names),
+            "年度": notes["fiscal_year"].map(fy_label),
+            "備考": notes["note"],
+            "セル": notes["source_cell"],
+        }
+    )
+
+
 def upload_section(user: str) -> None:
     upload = st.file_uploader(
         "実績ファイル（.xlsx）",
@@ -80,6 +95,9 @@ def upload_section(user: str) -> None:
     table = preview_table(preview)
     st.dataframe(table, hide_index=True)
     download_table(table, "取込の確認", key="preview")
+    if len(preview.unreported_notes):
+        st.markdown("**未報告の行に書かれた備考**（値は登録せず、備考だけを保存します）")
+        st.dataframe(unreported_notes_table(preview), hide_index=True)
     if not st.button(
         "この内容で取り込む",
         type="primary",
