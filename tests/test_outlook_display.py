@@ -97,14 +97,14 @@ def test_overview_shows_outlook_counts_before_the_final_year(app_env, data):  # 
     metrics = {m.label: m.value for m in at.metric}
     for g in "ABCD":
         assert metrics[outlook.badge(g)] == f"{expected.counts[g]} 指標"
-    assert outlook.summary_title(expected) in [s.value for s in at.subheader]
+    assert outlook.summary_title(expected) in [s.value for s in at.header]
     assert any(outlook.METHOD_NOTE in c.value for c in at.caption)
 
 
 def test_overview_has_no_outlook_in_the_final_year(app_env):  # noqa: F811
     at = with_year("views/overview.py", 2025)
     assert not any(m.label == outlook.badge("A") for m in at.metric)
-    assert not any("見込み" in s.value for s in at.subheader)
+    assert not any("見込み" in s.value for s in at.header)
 
 
 def test_council_title_screen_shows_the_outlook_line(app_env, data):  # noqa: F811

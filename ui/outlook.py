@@ -16,7 +16,7 @@ def counts_block(data: PlanData, sel: Selection) -> None:
     if s is None:
         return
     with st.container(key="outlook-counts"):
-        st.subheader(outlook.summary_title(s), anchor=False)
+        st.header(outlook.summary_title(s), anchor=False)
         cols = st.columns(4)
         for col, g in zip(cols, GRADED, strict=True):
             col.metric(outlook.badge(g), f"{s.counts[g]} 指標")
