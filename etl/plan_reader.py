@@ -171,7 +171,8 @@ class _Reader:
             if pid and not (name and org and start and end):
                 self.broken.add(("plan", pid))
                 continue
-            if pid and self.unique(seen, (pid,), t, r, "計画ID"):
+            # (start and end: always set here, since a plan without them was skipped above)
+            if pid and start and end and self.unique(seen, (pid,), t, r, "計画ID"):
                 self.periods[pid] = (start, end)
                 self.rows["plans"].append(
                     dict(plan_id=pid, name=name, organization=org, start_fy=start, end_fy=end)

@@ -147,7 +147,7 @@ class _ReportPDF(FPDF):
         self.set_font(FONT_FAMILY, size=10)
         self.set_margins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
         self.set_auto_page_break(True, margin=BOTTOM_MARGIN)
-        self.cmap = self.fonts[FONT_FAMILY.lower()].cmap
+        self.cmap = self.fonts[FONT_FAMILY.lower()].cmap  # type: ignore[union-attr]  # a TTF font
         self.plan_name = self.clean(plan_name)
         self.year_label = self.clean(year_label)
         self.sample = sample
@@ -288,7 +288,7 @@ class _Report:
             size * 0.55,
             pdf.clean(text),
             fill=bool(fill),
-            padding=(1, 1.5),
+            padding=(1, 1.5),  # type: ignore[arg-type]  # fpdf2 takes millimetres as floats
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
             wrapmode=WrapMode.CHAR,
@@ -384,7 +384,7 @@ class _Report:
         self.pdf.set_font(size=8.5)
         return (
             len(
-                self.pdf.multi_cell(
+                self.pdf.multi_cell(  # type: ignore[arg-type]  # output="LINES": a list
                     width - 2.4,
                     4,
                     self.pdf.clean(text),

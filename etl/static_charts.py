@@ -1,8 +1,8 @@
 """The PDF's charts: one KPI's targets and actuals as a PNG, drawn with matplotlib.
 
 The charts speak the dashboard's visual language: the grade patterns and target markers come
-from the one chart vocabulary in kpi/charts.py (`GRADE_PATTERNS`, `TARGET_MARKERS`), colours
-and symbols from kpi/status.py. Actuals are bars coloured *and* hatched by grade with symbol +
+from the one chart vocabulary in kpi/status.py (`GRADE_PATTERNS`, `TARGET_MARKERS`) with the
+colours and symbols of the grades. Actuals are bars coloured *and* hatched by grade with symbol +
 letter above them, targets a dashed black line whose marker tells the comparator, text
 targets written as text, so that a greyscale print still reads.
 
@@ -27,15 +27,19 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kpi.charts import GRADE_PATTERNS, NO_PATTERN, OTHER_TARGET, TARGET_MARKERS, format_value
+from kpi.charts import format_value
 from kpi.fiscal import era_name
 from kpi.status import (
     ALL_GRADES,
     COMPARATOR_WORDS,
+    GRADE_PATTERNS,
     GRADED,
+    NO_PATTERN,
     NOT_GRADED,
     NOT_REPORTED,
+    OTHER_TARGET,
     STYLES,
+    TARGET_MARKERS,
     badge_text,
 )
 

@@ -4,11 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from etl import operations
-from etl.problems import InputRejected
-from kpi.errors import KpiError
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
-from ui import auth, context, problems
+from ui import auth, context, errors, problems
 from ui.downloads import download_table
 
 ctx = context.current()
@@ -69,17 +67,6 @@ def unreported_notes_table(preview) -> pd.DataFrame:
     )
 
 
-def attempt(action, *, key: str):
-    """Run an upload step; a rejected file shows the problem table, other refusals a message."""
-    try:
-        return action()
-    except InputRejected as e:
-        problems.show(e.problems, key=key)
-    except KpiError as e:
-        st.error(str(e))
-    return None
-
-
 def upload_section(user: str) -> None:
     upload = st.file_uploader(
         "実績ファイル（.xlsx）",
@@ -90,13 +77,9 @@ def upload_section(user: str) -> None:
     if upload is None:
         return
     payload = upload.getvalue()
-    preview = attempt(
-        lambda: operations.preview(settings, payload, upload.name, ctx.plan_id), key="upload"
-    )
-    if preview is None:
-        return
+    preview = operations.preview(settings, payload, upload.name, ctx.plan_id)
     counts = preview.counts
-    st.subheader("取り込む前の確認", anchor=False)
+    st.header("取り込む前の確認", anchor=False)
     if preview.already_loaded:
         st.info(
             f"このファイルは取込番号 {preview.already_loaded} として取込済みです。"
@@ -123,12 +106,7 @@ def upload_section(user: str) -> None:
         key="commit",
     ):
         return
-    result = attempt(
-        lambda: operations.commit(settings, payload, upload.name, by=user, plan_id=ctx.plan_id),
-        key="commit",
-    )
-    if result is None:
-        return
+    result = operations.commit(settings, payload, upload.name, by=user, plan_id=ctx.plan_id)
     if result.written:
         st.success(
             f"取り込みました（取込番号 {', '.join(map(str, result.upload_ids))}）。"
@@ -182,16 +160,15 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         for r in candidates.itertuples()
     }
     target = st.selectbox(
-        "取り消す取込", list(labels), format_func=labels.get, key="rollback_target"
+        "取り消す取込", list(labels), format_func=lambda u: labels[u], key="rollback_target"
     )
-    effect = attempt(lambda: operations.rollback_effect(settings, int(target)), key="rollback")
-    if effect is None:
+    if target is None:  # never: the list is not empty
         return
+    effect = operations.rollback_effect(settings, int(target))
     rollback_effect_table(effect)
     sure = st.checkbox("この取込を取り消します", key="rollback_sure")
     if st.button("取り消す", disabled=not sure, key="rollback", icon=":material/undo:"):
-        if attempt(lambda: operations.rollback(settings, int(target), by=user), key="rb") is None:
-            return
+        operations.rollback(settings, int(target), by=user)
         st.session_state["_rolled_back"] = int(target)
         st.session_state.pop("rollback_sure", None)
         st.rerun()
@@ -202,7 +179,8 @@ user = auth.uploader()
 with tab_upload:
     auth.login_panel()
     if user:
-        upload_section(user)
+        with errors.boundary(key="upload"):  # a refused file: the rest of the page still shows
+            upload_section(user)
 
 with tab_template:
     st.markdown(
@@ -245,4 +223,5 @@ with tab_history:
     )
     st.dataframe(shown, hide_index=True)
     download_table(shown, "取込履歴", key="history")
-    rollback_section(history, user)
+    with errors.boundary(key="rollback"):
+        rollback_section(history, user)
