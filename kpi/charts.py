@@ -27,8 +27,7 @@ from kpi.status import (
 
 FONT = "Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 TARGET_COLOUR = "#000000"
-
-
+# plotly's spelling of the one chart vocabulary (kpi.status)
 PATTERNS = {g: m.plotly for g, m in GRADE_PATTERNS.items()}
 TARGET_SYMBOLS = {c: m.plotly for c, m in TARGET_MARKERS.items()}
 # A small layout instead of the "plotly_white" template: copying that template on every
