@@ -108,7 +108,7 @@ def _ids(ids: list[int]) -> str:
 def _num(v: object) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return ""
-    return f"{float(v):,.10g}"
+    return f"{float(v):,.10g}"  # type: ignore[arg-type]
 
 
 def _print_preview(preview: Preview) -> None:
@@ -139,6 +139,22 @@ def _print_preview(preview: Preview) -> None:
         print(format_table(rows))
         if len(changed) > MAX_CHANGED_SHOWN:
             print(f"…ほか {len(changed) - MAX_CHANGED_SHOWN} 件")
+    notes = preview.unreported_notes
+    if len(notes):
+        print(f"\n未報告の行に書かれた備考 {len(notes)} 件（値は登録せず、備考だけを保存します）:")
+        print(
+            format_table(
+                [
+                    {
+                        "指標ID": r["kpi_id"],
+                        "年度": fy_column(int(r["fiscal_year"])),
+                        "備考": r["note"],
+                        "セル": r["source_cell"],
+                    }
+                    for r in notes.head(MAX_CHANGED_SHOWN).to_dict("records")
+                ]
+            )
+        )
     if preview.warnings:
         print(f"\n警告 {len(preview.warnings)} 件（取込はできます。内容を確認してください）:")
         print(format_table(problem_rows(preview.warnings)))

@@ -16,8 +16,12 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 from kpi.config import ROOT
 
@@ -93,7 +97,7 @@ def streamlit_server(env: dict[str, str], script: Path = ROOT / "app.py") -> Ite
 
 
 @contextmanager
-def chromium_page(width: int = 1366, height: int = 900) -> Iterator[object]:
+def chromium_page(width: int = 1366, height: int = 900) -> Iterator[Page]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -58,8 +58,9 @@ projects = data.projects.set_index("project_id")
 for r in mine.itertuples():
     if r.project_id not in sel.project_ids:
         continue
-    for k in kpis_of_project(data, r.project_id) or [None]:
-        y = year.loc[k] if k else None
+    keys: list[str | None] = [*kpis_of_project(data, r.project_id)] or [None]
+    for k in keys:
+        y = year.loc[k] if k else pd.Series(dtype=object)
         rows.append(
             {
                 "事業番号": r.project_id,
