@@ -22,7 +22,7 @@ from etl.actuals_loader import (
 )
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected, problem_rows
-from etl.text_table import format_table
+from etl.text_table import format_table, inert_output
 from kpi import repository, service
 from kpi.config import ROOT, Settings, load_settings
 from kpi.dashboard import Filters, PlanData, select
@@ -531,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@inert_output()  # text from files and names reaches the terminal inert (issue #10)
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

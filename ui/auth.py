@@ -16,6 +16,7 @@ import time
 import streamlit as st
 
 from kpi.auth import Throttle, verify_password
+from ui.format import md
 
 ENV_HASH = "KPI_UPLOAD_PASSWORD_HASH"
 _USER = "_upload_user"
@@ -92,12 +93,12 @@ def login_panel() -> None:
             return
         email = str(st.user.get("email", ""))
         if not _oidc_allowed(email):
-            st.error(f"{email} には取込の権限がありません。情報システム課に依頼してください。")
+            st.error(f"{md(email)} には取込の権限がありません。情報システム課に依頼してください。")
         st.button("ログアウト", on_click=st.logout, key="logout")
         return
     if st.session_state.get(_USER):
         c1, c2 = st.columns([4, 1])
-        c1.caption(f"取込担当: {st.session_state[_USER]}")
+        c1.caption(f"取込担当: {md(st.session_state[_USER])}")
         if c2.button("ログアウト", key="logout"):
             st.session_state.pop(_USER)
             st.rerun()

@@ -23,7 +23,7 @@ def kpi_cards(
     per_row: int = 3,
     height: int | None = None,
     link: bool = True,
-    title_size: str = "",
+    large_title: bool = False,
 ) -> None:
     year = year_status.set_index("kpi_id")
     drawable = data.chartable_kpis()
@@ -34,7 +34,9 @@ def kpi_cards(
             name, grade = year.loc[kpi_id, "kpi_name"], year.loc[kpi_id, "grade"]
             with col:
                 # one element for title and badge: a board has dozens of cards per rerun
-                st.markdown(f"{title_size}**{kpi_id}**　{md(name)}  \n**{badge_text(grade)}**")
+                st.markdown(
+                    f"{'#### ' if large_title else ''}**{md(kpi_id)}**　{md(name)}  \n**{badge_text(grade)}**"
+                )
                 if kpi_id in drawable:
                     ui_charts.show(
                         ui_charts.kpi_figure(plan_id, kpi_id, compact=True, height=height),

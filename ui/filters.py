@@ -57,7 +57,7 @@ def plan_selector(plans: pd.DataFrame | PlanChoices, label=None) -> str:
 def _multi(label: str, key: str, options: list, fmt: Callable[[Any], str]) -> list:
     """A sidebar multiselect bound to the URL under `key`; stale values are dropped first."""
     _clean(key, options)
-    return st.sidebar.multiselect(
+    return st.sidebar.multiselect(  # text-safe: callers pass constant labels
         label, options, key=key, bind="query-params", format_func=fmt, placeholder="すべて"
     )
 

@@ -14,13 +14,13 @@ def show(problems: list[Problem], *, key: str) -> None:
     warnings = len(problems) - errors
     if errors:
         st.error(
-            f"エラーが {errors} 件あります。ファイルは取り込まれていません（データベースは変更されていません）。"
+            f"エラーが {errors:,} 件あります。ファイルは取り込まれていません（データベースは変更されていません）。"
             "表の「セル」を直して、もう一度アップロードしてください。",
             icon=":material/error:",
         )
     if warnings:
         st.warning(
-            f"確認をお願いしたい点が {warnings} 件あります（取込はできます）。",
+            f"確認をお願いしたい点が {warnings:,} 件あります（取込はできます）。",
             icon=":material/warning:",
         )
     table = pd.DataFrame(problem_rows(problems))

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from ui.format import md
+
 
 def url_selectbox(
     label: str,
@@ -35,14 +37,19 @@ def url_selectbox(
     elif wanted is not None and st.session_state.get(applied) != wanted:
         # An old or mistyped link: say so instead of quietly showing something else.
         st.warning(
-            f"リンクで指定された「{wanted}」は見つからないため、別の項目を表示しています。",
+            f"リンクで指定された「{md(wanted)}」は見つからないため、別の項目を表示しています。",
             icon=":material/link_off:",
         )
     if st.session_state.get(key) not in options:
         st.session_state.pop(key, None)
         if default in options:
             st.session_state[key] = default
-    chosen = st.selectbox(label, options, key=key, format_func=format_func)
+    chosen = st.selectbox(
+        label,  # text-safe: callers pass constant labels
+        options,
+        key=key,
+        format_func=format_func,
+    )
     st.query_params[param] = chosen
     st.session_state[applied] = chosen
     return chosen

@@ -51,12 +51,12 @@ nav.button("◀ 前へ", on_click=go, args=(-1,), key="council_prev")
 nav.button("次へ ▶", on_click=go, args=(1,), key="council_next")
 nav.page_link("views/overview.py", label="ダッシュボードへ戻る", icon=":material/close:")
 nav.markdown(
-    f"**{current + 1} / {len(screens)}**　｜　{md(data.plan['name'])}　"
+    f"**{current + 1:d} / {len(screens)}**　｜　{md(data.plan['name'])}　"
     f"{fy_label(sel.fiscal_year)}　｜　{md(ctx.filters.describe())}",
     width="stretch",
 )
 
-st.title(screen.title, anchor=False)
+st.title(md(screen.title), anchor=False)
 if screen.policy_no is None:
     summary = headline(sel)
     if not summary["kpis"]:
@@ -67,13 +67,13 @@ if screen.policy_no is None:
     share = summary["share_met"]
     figures = st.container(key="figures-council")  # ui.style: 2 x 2 on a tablet
     top = figures.columns(4)
-    top[0].metric("評価指標", f"{summary['kpis']}")
-    top[1].metric("評価済", f"{summary['graded']}")
+    top[0].metric("評価指標", f"{summary['kpis']:,}")
+    top[1].metric("評価済", f"{summary['graded']:,}")
     top[2].metric("目標達成の割合", "―" if share is None else f"{share:.0f}%")
-    top[3].metric("未報告", f"{counts['未報告']}")
+    top[3].metric("未報告", f"{counts['未報告']:,}")
     row = figures.columns(4)
     for col, g in zip(row, GRADED, strict=True):
-        col.metric(badge_text(g), f"{counts[g]}")
+        col.metric(badge_text(g), f"{counts[g]:,}")
     table = by_policy(data, sel)
     if not table.empty:
         table["基本方針"] = "基本方針" + table["policy_no"].astype(str)
@@ -90,5 +90,5 @@ else:
         key="council",
         height=300,
         link=False,
-        title_size="#### ",
+        large_title=True,
     )

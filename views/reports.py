@@ -6,13 +6,14 @@ from etl.report import build_report, export_bytes, source_lines
 from kpi import service
 from kpi.fiscal import fy_label
 from ui import context
+from ui.format import md
 
 ctx = context.current()
 data, sel, settings = ctx.data, ctx.selection, ctx.settings
 
 st.title("報告書・データ出力")
 st.markdown(
-    f"**{data.plan['name']}　{fy_label(sel.fiscal_year)}**　｜　{ctx.filters.describe()}  \n"
+    f"**{md(data.plan['name'])}　{fy_label(sel.fiscal_year)}**　｜　{md(ctx.filters.describe())}  \n"
     f"対象: {len(sel.project_ids)} 事業・{len(sel.kpi_ids)} 指標（サイドバーの年度と絞り込みが反映されます）"
 )
 if data.sample_current:
@@ -67,8 +68,8 @@ FILES = [  # title and contents, button, builder, file name, MIME type, icon
 ]
 for col, (text, label, build, file_name, mime, icon) in zip(st.columns(3), FILES, strict=True):
     with col, st.container(border=True):
-        st.markdown(text)
-        st.download_button(
+        st.markdown(text)  # text-safe: the constant FILES above
+        st.download_button(  # text-safe: the constant FILES above
             label,
             build,
             file_name=file_name,

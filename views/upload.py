@@ -10,13 +10,14 @@ from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
 from ui import auth, context, problems
 from ui.downloads import download_table
+from ui.format import md
 
 ctx = context.current()
 settings, data = ctx.settings, ctx.data
 
 st.title("実績の取込")
 st.caption(
-    f"{data.plan['name']}　｜　年に一度、各課から集めた実績値を Excel ファイルで取り込みます。"
+    f"{md(data.plan['name'])}　｜　年に一度、各課から集めた実績値を Excel ファイルで取り込みます。"
 )
 
 
@@ -61,7 +62,7 @@ def attempt(action, *, key: str):
     except InputRejected as e:
         problems.show(e.problems, key=key)
     except KpiError as e:
-        st.error(str(e))
+        st.error(md(str(e)))
     return None
 
 
@@ -84,14 +85,14 @@ def upload_section(user: str) -> None:
     st.subheader("取り込む前の確認", anchor=False)
     if preview.already_loaded:
         st.info(
-            f"このファイルは取込番号 {preview.already_loaded} として取込済みです。"
+            f"このファイルは取込番号 {preview.already_loaded:d} として取込済みです。"
             "もう一度取り込んでも何も変わりません。"
         )
     c = st.columns(4)
-    c[0].metric("新規", f"{counts['new']} 件")
-    c[1].metric("変更", f"{counts['changed']} 件")
-    c[2].metric("変更なし", f"{counts['unchanged']} 件")
-    c[3].metric("未報告（空欄・－）", f"{counts['skipped']} 件")
+    c[0].metric("新規", f"{counts['new']:,} 件")
+    c[1].metric("変更", f"{counts['changed']:,} 件")
+    c[2].metric("変更なし", f"{counts['unchanged']:,} 件")
+    c[3].metric("未報告（空欄・－）", f"{counts['skipped']:,} 件")
     if preview.warnings:
         problems.show(preview.warnings, key="upload-warnings")
     table = preview_table(preview)
@@ -113,23 +114,25 @@ def upload_section(user: str) -> None:
         return
     if result.written:
         st.success(
-            f"取り込みました（取込番号 {', '.join(map(str, result.upload_ids))}）。"
+            f"取り込みました（取込番号 {md(', '.join(map(str, result.upload_ids)))}）。"
             "ダッシュボードに反映されています。",
             icon=":material/check_circle:",
         )
     else:
-        st.info(f"取込番号 {result.already_loaded} として取込済みのため、何も変更していません。")
+        st.info(f"取込番号 {result.already_loaded:d} として取込済みのため、何も変更していません。")
 
 
 def rollback_effect_table(effect) -> None:
     """What the rollback changes, before the user confirms it."""
     counts = effect.counts
     c = st.columns(3)
-    c[0].metric("以前の値に戻る", f"{counts['reverted']} 件")
-    c[1].metric("値がなくなる", f"{counts['removed']} 件", help="この取込より前に値がありません。")
+    c[0].metric("以前の値に戻る", f"{counts['reverted']:,} 件")
+    c[1].metric(
+        "値がなくなる", f"{counts['removed']:,} 件", help="この取込より前に値がありません。"
+    )
     c[2].metric(
         "変わらない",
-        f"{counts['kept']} 件",
+        f"{counts['kept']:,} 件",
         help="後の取込が同じ指標・年度の値を持っているため、その値のままです。",
     )
     rows = effect.rows
@@ -150,7 +153,7 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         "**取込の取消**　取り消すと、その取込の前の値が再び表示されます。データは削除されません。"
     )
     if done := st.session_state.pop("_rolled_back", None):
-        st.success(f"取込番号 {done} を取り消しました。", icon=":material/undo:")
+        st.success(f"取込番号 {done:d} を取り消しました。", icon=":material/undo:")
     candidates = history[(history["status"] == "active") & (history["kind"] != "plan")]
     if candidates.empty:
         st.caption("取り消せる取込はありません。")
