@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -76,6 +77,27 @@ def test_login_required_and_wrong_password_refused(db):
     assert not at.file_uploader  # nothing to upload with before signing in
     at = login(at, "wrong")
     assert any("パスワード" in e.value for e in at.error)
+    assert not at.file_uploader
+
+
+def test_a_forgotten_name_is_not_a_failed_password(db):
+    at = upload_page()
+    for _ in range(4):
+        at.text_input(key="login_password").input("wrong")
+        next(b for b in at.button if b.label == "ログイン").click()
+        at.run()
+        assert any("お名前を入力" in e.value for e in at.error)
+    at = login(at)  # no wait imposed by the forgotten names
+    assert at.file_uploader, [e.value for e in at.error]
+
+
+def test_a_wrong_password_says_how_long_to_wait_never_zero_seconds(db):
+    at = login(upload_page(), "wrong")
+    message = " ".join(e.value for e in at.error)
+    assert "パスワードが違います" in message and "1 秒" in message
+    at = login(at, "wrong again")  # refused by the throttle or checked: a wait either way
+    message = " ".join(e.value for e in at.error)
+    assert re.search(r"[1-9]\d* 秒", message) and "0 秒" not in message
     assert not at.file_uploader
 
 
