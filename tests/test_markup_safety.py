@@ -82,7 +82,16 @@ _FIRST_ARG = {
 }
 _LABEL_KWARGS = {"label", "value", "delta", "help", "body", "placeholder"}
 # Functions whose result holds no text from a user or a file.
-_SAFE_CALLS = {"md", "fy_label", "era_name", "badge_text", "len", "int", "percent_text"}
+_SAFE_CALLS = {
+    "md",
+    "fy_label",
+    "era_name",
+    "badge_text",
+    "len",
+    "int",
+    "percent_text",
+    "wait_words",
+}
 
 
 def _safe(node: ast.expr) -> bool:

@@ -12,9 +12,9 @@ from kpi.status import COMPARATOR_WORDS, DIRECTION_WORDS, badge_text
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&@])")
 # Streamlit's Markdown (remark-gfm) turns bare URLs, `www.` names and e-mail addresses into
 # links after the escapes are resolved, so escaping alone leaves them clickable (seen in
-# Chromium). An invisible WORD JOINER after `:` and `@` and inside `www.` breaks those patterns.
+# Chromium). An invisible WORD JOINER inside `://` and `www.` and after `@` breaks those patterns.
 _WORD_JOINER = "\u2060"
-_AUTOLINK_BREAK = re.compile(r"(?<=\\[:@])|(?i:(?<=www)(?=\\\.))")
+_AUTOLINK_BREAK = re.compile(r"(?<=\\:)(?=/)|(?<=\\@)|(?i:(?<=www)(?=\\\.))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
