@@ -19,6 +19,8 @@ class Table:
     year_columns: dict[int, int] = field(default_factory=dict)  # fiscal year -> column
     # normalised header -> its other columns, left to right (`columns` holds the first)
     duplicates: dict[str, list[int]] = field(default_factory=dict)
+    # normalised header -> the further columns its merged header cell covers (left to right)
+    spans: dict[str, list[int]] = field(default_factory=dict)
 
     def data_rows(self) -> Iterator[int]:
         """0-based indexes of the rows below the header that hold anything."""

@@ -49,14 +49,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str]) -> Iterator[str]:
+def streamlit_server(env: dict[str, str], script: Path = ROOT / "app.py") -> Iterator[str]:
+    """`streamlit run script` (the app by default) on a free port; yields its URL."""
     port = free_port()
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(script),
         "--server.port",
         str(port),
         "--server.address",
