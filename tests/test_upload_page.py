@@ -211,3 +211,44 @@ def test_uploaded_text_is_shown_as_text_never_markup():
     escaped = md(hostile)
     assert "<script>" not in escaped and "\\<script\\>" in escaped
     assert "\\*\\*太字\\*\\*" in escaped and "\\[リンク\\]\\(http" in escaped
+
+
+# ------------------------------------------------ issue #10 item 11: after a commit / rollback
+
+
+def test_after_a_commit_the_preview_is_gone_and_rollback_offers_that_upload(db, tmp_path):
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("t.xlsx", filled_template(tmp_path), XLSX).run()
+    # the rollback box, drawn before the commit, offers the newest upload then: the sample
+    sample = at.selectbox(key="rollback_target").value
+    next(b for b in at.button if b.label == "この内容で取り込む").click()
+    at.run()
+    assert any("取り込みました" in s.value for s in at.success)
+    assert not any(b.label == "この内容で取り込む" for b in at.button)  # no second commit
+    assert not any("新しい値" in d.value.columns for d in at.dataframe)  # preview cleared
+    history = next(d.value for d in at.dataframe if "取込番号" in d.value.columns)
+    newest = int(history["取込番号"].max())
+    assert newest != sample
+    assert at.selectbox(key="rollback_target").value == newest
+
+
+def test_the_confirmation_is_reset_after_a_rollback_and_on_another_choice(db, tmp_path):
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("t.xlsx", filled_template(tmp_path), XLSX).run()
+    next(b for b in at.button if b.label == "この内容で取り込む").click()
+    at.run()
+    history = next(d.value for d in at.dataframe if "取込番号" in d.value.columns)
+    newest = int(history["取込番号"].max())
+    sample = int(history.loc[history["種別"] == "サンプル（架空）", "取込番号"].iloc[0])
+    at.checkbox(key="rollback_sure").check()
+    at.run()
+    at.selectbox(key="rollback_target").set_value(sample).run()  # another upload: ask again
+    assert at.checkbox(key="rollback_sure").value is False
+    at.selectbox(key="rollback_target").set_value(newest).run()
+    at.checkbox(key="rollback_sure").check()
+    at.run()
+    next(b for b in at.button if b.label == "取り消す").click()
+    at.run()
+    assert any("を取り消しました" in s.value for s in at.success)
+    assert at.checkbox(key="rollback_sure").value is False
+    assert next(b for b in at.button if b.label == "取り消す").disabled

@@ -67,10 +67,18 @@ def attempt(action, *, key: str):
 
 
 def upload_section(user: str) -> None:
+    if done := st.session_state.pop("_committed", None):
+        st.success(
+            f"取り込みました（取込番号 {md(done)}）。ダッシュボードに反映されています。"
+            "取り消すには「取込履歴と取消」タブを使います。",
+            icon=":material/check_circle:",
+        )
+    # After a commit the uploader starts empty (a new key): no stale preview, no second commit.
+    generation = st.session_state.get("_upload_generation", 0)
     upload = st.file_uploader(
         "実績ファイル（.xlsx）",
         type=["xlsx"],
-        key="actuals_file",
+        key="actuals_file" if generation == 0 else f"actuals_file_{generation}",
         help="テンプレート以外の表でも、先頭 20 行以内に「指標ID」「年度」「実績値」の見出しがあれば読めます。",
     )
     if upload is None:
@@ -113,11 +121,9 @@ def upload_section(user: str) -> None:
     if result is None:
         return
     if result.written:
-        st.success(
-            f"取り込みました（取込番号 {md(', '.join(map(str, result.upload_ids)))}）。"
-            "ダッシュボードに反映されています。",
-            icon=":material/check_circle:",
-        )
+        st.session_state["_committed"] = ", ".join(map(str, result.upload_ids))
+        st.session_state["_upload_generation"] = generation + 1
+        st.rerun()
     else:
         st.info(f"取込番号 {result.already_loaded:d} として取込済みのため、何も変更していません。")
 
@@ -154,7 +160,14 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
     )
     if done := st.session_state.pop("_rolled_back", None):
         st.success(f"取込番号 {done:d} を取り消しました。", icon=":material/undo:")
+        st.session_state["rollback_sure"] = False  # the next rollback needs its own consent
     candidates = history[(history["status"] == "active") & (history["kind"] != "plan")]
+    newest = None if candidates.empty else int(candidates["upload_id"].max())
+    if st.session_state.get("_rollback_newest") != newest:
+        # A commit or a rollback changed the list: offer the newest active upload again.
+        st.session_state["_rollback_newest"] = newest
+        st.session_state.pop("rollback_target", None)
+        st.session_state["rollback_sure"] = False
     if candidates.empty:
         st.caption("取り消せる取込はありません。")
         return
@@ -164,10 +177,15 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
     labels = {
         int(r.upload_id): f"#{r.upload_id} {UPLOAD_KIND_WORDS[r.kind]} {r.filename}"
         f"（{r.uploaded_at:%Y-%m-%d %H:%M}）"
-        for r in candidates.itertuples()
+        for r in candidates.sort_values("upload_id", ascending=False).itertuples()
     }
     target = st.selectbox(
-        "取り消す取込", list(labels), format_func=labels.get, key="rollback_target"
+        "取り消す取込（新しい順）",
+        list(labels),
+        format_func=labels.get,
+        key="rollback_target",
+        # another upload chosen: the confirmation was for the previous one
+        on_change=lambda: st.session_state.update(rollback_sure=False),
     )
     effect = attempt(lambda: operations.rollback_effect(settings, int(target)), key="rollback")
     if effect is None:
@@ -178,7 +196,6 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         if attempt(lambda: operations.rollback(settings, int(target), by=user), key="rb") is None:
             return
         st.session_state["_rolled_back"] = int(target)
-        st.session_state.pop("rollback_sure", None)
         st.rerun()
 
 
