@@ -22,13 +22,16 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpi.config import ROOT
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 QUIET = 0.5  # seconds without a DOM change
 TIMEOUT = 90.0
-VIEWPORT = {"width": 1366, "height": 768}
+VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 TODAY = "2026-11-25"
 TRIVIAL = "(基準: タイトル・plotly 1・表 1)"
 FILTER_CHANGE = "概況: 年度の変更"

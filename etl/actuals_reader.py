@@ -367,7 +367,9 @@ class _Reader:
             self.report("REQUIRED", r, c_plan if c_plan is not None else c_kpi, "", COL_PLAN)
             ok = False
         elif (period := catalog.periods.get(pid)) is None:
-            self.report("UNKNOWN_PLAN", r, c_plan if plan_text else c_kpi, pid)
+            self.report(
+                "UNKNOWN_PLAN", r, c_plan if plan_text and c_plan is not None else c_kpi, pid
+            )
             ok = False
 
         kpi = None
@@ -375,7 +377,7 @@ class _Reader:
         if not kid:
             self.report("REQUIRED", r, c_kpi, "", COL_KPI)
             ok = False
-        elif period is not None and (kpi := catalog.kpis.get((pid, kid))) is None:
+        elif period is not None and pid and (kpi := catalog.kpis.get((pid, kid))) is None:
             self.report("UNKNOWN_KPI", r, c_kpi, raw_kpi)
             ok = False
 
@@ -511,7 +513,7 @@ class _Reader:
             for pid, times in Counter(pids[i] for i in np.flatnonzero(counted).tolist()).items():
                 self.skipped += times
                 if pid in catalog.periods:
-                    st.skipped[pid] = st.skipped.get(pid, 0) + times  # type: ignore[index]
+                    st.skipped[pid] = st.skipped.get(pid, 0) + times
 
         index = catalog.index
         position = np.fromiter(
@@ -558,7 +560,7 @@ class _Reader:
             good &= ~(percent_kpi & (values > 100))
             fraction = percent_kpi & (values > 0) & (values <= 1) & ~percent_rows
             for i in np.flatnonzero(fraction).tolist():
-                target = catalog.targets.get((pids[i], kid[i], fy[i]))  # type: ignore[arg-type]
+                target = catalog.targets.get((pids[i], kid[i], fy[i]))
                 if target is not None and target > 1 and not _typed_percent(value_col[i], False):
                     good[i] = False
         accepted = np.flatnonzero(good)
@@ -640,6 +642,7 @@ class _Reader:
             if kpi is None or not kpi.cumulative:
                 continue
             before = (pid, kid, fy - 1)
+            previous: float | None
             if before in seen:
                 previous, where = seen[before][0], ""
             else:

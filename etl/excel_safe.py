@@ -34,7 +34,7 @@ def set_value(cell: Cell, value: object) -> None:
 
 
 def csv_safe(value: object) -> object:
-    return "'" + value if is_risky(value) else value
+    return "'" + str(value) if is_risky(value) else value
 
 
 def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -53,16 +53,22 @@ class PlanRead:
         return list(self.tables["plans"]["plan_id"]) if self.tables else []
 
 
+# Numbers (基本方針番号) are stored as INTEGER: a larger one (1e308 is an "integer" float)
+# would fail inside the load instead of being reported at its cell (issue #10).
+_MAX_INT = 2**31 - 1
+
+
 def _int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
+    number: int | None = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and normalize_id(value).isdigit():
-        return int(normalize_id(value))
-    return None
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and normalize_id(value).isdigit():
+        number = int(normalize_id(value))
+    return number if number is not None and abs(number) <= _MAX_INT else None
 
 
 class _Reader:
@@ -165,7 +171,8 @@ class _Reader:
             if pid and not (name and org and start and end):
                 self.broken.add(("plan", pid))
                 continue
-            if pid and self.unique(seen, (pid,), t, r, "計画ID"):
+            # (start and end: always set here, since a plan without them was skipped above)
+            if pid and start and end and self.unique(seen, (pid,), t, r, "計画ID"):
                 self.periods[pid] = (start, end)
                 self.rows["plans"].append(
                     dict(plan_id=pid, name=name, organization=org, start_fy=start, end_fy=end)

@@ -30,7 +30,7 @@ import numpy as np
 from etl.problems import Problem, problem
 from kpi.config import Limits
 
-_WINDOW = 12  # ` r="` + up to 3 letters + up to 7 digits + '"', and more to see an overlong ref
+_WINDOW = 16  # ` r="` + up to 3 letters + up to 7 digits + '"', and more to see an overlong ref
 _DIMENSION = re.compile(
     rb"<(?:[A-Za-z_][\w.\-]*:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']"
 )
@@ -113,7 +113,8 @@ class SheetReach:
     # -- internals -----------------------------------------------------------------
 
     def _take(self, xml: bytes) -> None:
-        if not self._seen_dimension and (m := _DIMENSION.search(xml)):
+        # a literal find first: the pattern starts with '<', which every tag does
+        if not self._seen_dimension and b"dimension" in xml and (m := _DIMENSION.search(xml)):
             self._seen_dimension = True
             for part in m.group(1).split(b":"):
                 if (got := parse_ref(part)) is not None:
@@ -166,35 +167,38 @@ class SheetReach:
         )
         if not canonical.all():
             return False
-        window = padded[(after + 4)[:, None] + np.arange(_WINDOW - 4)]
-        width = window.shape[1]
-        place = np.arange(width)[None, :]
-        letter = (window >= 65) & (window <= 90)
-        digit = (window >= 48) & (window <= 57)
-        n_letters = np.argmin(letter, axis=1)
-        # digits run from n_letters without a gap up to the closing quote
-        from_digits = place - n_letters[:, None]
-        run = np.cumprod(np.where(from_digits >= 0, digit, True), axis=1).astype(bool)
-        run &= from_digits >= 0
-        n_digits = run.sum(axis=1)
-        end = n_letters + n_digits
-        closing = window[np.arange(len(after)), np.minimum(end, width - 1)]
+        # Decode each reference column-wise (one gather per byte position, 1-D arithmetic):
+        # up to 3 letters, then 1 to 7 digits, then the closing quote.
+        start = after + 4
+        byte = [padded[start + k].astype(np.int64) for k in range(11)]
+        letter = [(b >= 65) & (b <= 90) for b in byte[:4]]
+        n_letters = letter[0].astype(np.int64)
+        n_letters += letter[0] & letter[1]
+        n_letters += letter[0] & letter[1] & letter[2]
+        columns = np.zeros(len(start), dtype=np.int64)
+        for k in range(3):
+            columns = np.where(k < n_letters, columns * 26 + byte[k] - 64, columns)
+        rows = np.zeros(len(start), dtype=np.int64)
+        n_digits = np.zeros(len(start), dtype=np.int64)
+        going = np.ones(len(start), dtype=bool)
+        closing = np.zeros(len(start), dtype=bool)
+        for k in range(8):  # the k-th byte after the letters
+            b = np.choose(n_letters, [byte[k], byte[k + 1], byte[k + 2], byte[k + 3]])
+            digit = going & (b >= 48) & (b <= 57)
+            closing |= going & (b == 34)
+            going = digit
+            rows = np.where(digit, rows * 10 + b - 48, rows)
+            n_digits += digit
         row_tag = is_row[tagged]
         valid = (
-            (n_letters <= 3)
+            ~(letter[0] & letter[1] & letter[2] & letter[3])
             & (n_digits > 0)
             & (n_digits <= 7)
-            & (closing == 34)
+            & closing
             & ((n_letters == 0) == row_tag)
         )
         if not valid.all():
             return False
-        weights = np.where(run, 10 ** np.clip(end[:, None] - 1 - place, 0, 9), 0)
-        rows = ((window.astype(np.int64) - 48) * weights).sum(axis=1)
-        power = np.where(
-            place < n_letters[:, None], 26 ** np.clip(n_letters[:, None] - 1 - place, 0, 3), 0
-        )
-        columns = ((window.astype(np.int64) - 64) * power).sum(axis=1)
         self._grow(int(rows.max()), int(columns.max()))
         self._row = int(rows[-1])
         self._column = 0 if row_tag[-1] else int(columns[-1])

@@ -60,7 +60,7 @@ def find_header(sheet: Sheet, required: list[str], search_rows: int = 1) -> Tabl
     wanted = {header_key(h) for h in required}
     for r, row in enumerate(sheet.rows[:search_rows]):
         keys: dict[str, int] = {}
-        years = {}
+        years: dict[int, int] = {}
         duplicates: dict[str, list[int]] = {}
         for c, v in enumerate(row):
             if v is None:

@@ -8,7 +8,7 @@ import contextlib
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TextIO
 
 # C0 (but tab and newline), DEL, C1 (CSI 0x9b is an escape on its own), and the Unicode
@@ -72,7 +72,7 @@ def _clip(text: str, width: int) -> str:
     return out + "…"
 
 
-def format_table(rows: Sequence[dict[str, object]], max_width: int = 60) -> str:
+def format_table(rows: Sequence[Mapping[str, object]], max_width: int = 60) -> str:
     if not rows:
         return ""
     headers = list(rows[0].keys())

@@ -293,7 +293,7 @@ class Workbook:
         both as blank saves a pass over every cell)."""
         with self._wrapped():
             calamine_sheet = self._calamine(name)
-            rows = calamine_sheet.to_python(skip_empty_area=False)
+            rows: list[list[object]] = calamine_sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
             if not raw:  # row by row, so that two copies of a large sheet never coexist
                 for k, row in enumerate(rows):
                     rows[k] = [None if v == "" else v for v in row]
@@ -308,7 +308,7 @@ class Workbook:
         with self._wrapped():
             calamine_sheet = self._calamine(name)
             offset = calamine_sheet.start[1] if calamine_sheet.start else 0
-            rows = []
+            rows: list[list[object]] = []
             for row in calamine_sheet.iter_rows():
                 if len(rows) == n:
                     break
@@ -360,7 +360,7 @@ class _Wrap:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(self, kind, exc, tb) -> None:
         if exc is not None and isinstance(exc, _BROKEN) and not isinstance(exc, InputRejected):
             raise InputRejected(
                 [
@@ -372,7 +372,6 @@ class _Wrap:
                     )
                 ]
             ) from exc
-        return False
 
 
 def read_sheets(

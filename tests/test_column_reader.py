@@ -149,7 +149,7 @@ def random_sheet(rng: random.Random) -> Sheet:
         headers.insert(rng.randint(0, len(headers)), COL_PLAN)
     rng.shuffle(headers)
     col = {h: i for i, h in enumerate(headers)}
-    above = [["令和7年度 実績"], []] if rng.random() < 0.5 else []
+    above: list[list[object]] = [["令和7年度 実績"], []] if rng.random() < 0.5 else []
     rows: list[list[object]] = [*above, list(headers)]
     blank = rng.choice([None, ""])  # calamine gives '' (raw), openpyxl-like rows None
     earlier: list[list[object]] = []
@@ -289,7 +289,8 @@ def test_narrow_sheet_equals_the_full_one_when_data_starts_past_column_a():
     ws = wb.active
     ws.title = "実績"
     ws["C2"] = "報告"
-    for r, row in enumerate([["指標ID", "年度", "実績値", "備考"], ["1-1", 2025, 3, "x"]], 4):
+    table: list[list[object]] = [["指標ID", "年度", "実績値", "備考"], ["1-1", 2025, 3, "x"]]
+    for r, row in enumerate(table, 4):
         for c, v in enumerate(row, start=3):
             ws.cell(row=r, column=c, value=v)
     ws["G5"] = "far right"

@@ -338,6 +338,11 @@ def test_comment_of_a_row_not_reported_is_kept_not_graded(seed_db):
         assert con.execute(
             "SELECT count(*) FROM kpi_actuals_current WHERE kpi_id = '1-2-1-2'"
         ).fetchone() == (0,)
+        status_of_pages = repository.status(con, PLAN_ID, seed_db.today(), seed_db.grading)
+        shown = status_of_pages[
+            (status_of_pages["kpi_id"] == "1-2-1-2") & (status_of_pages["fiscal_year"] == 2024)
+        ]
+        assert shown["note"].tolist() == [note]  # what every page and the PDF read
         rollback_upload(con, result.upload_ids[0], by="t")
         after = con.execute(
             "SELECT note FROM kpi_status WHERE kpi_id = '1-2-1-2' AND fiscal_year = 2024"
@@ -394,3 +399,54 @@ def test_comment_header_merged_down_over_two_header_rows_is_read(catalog):
     result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
     assert result.ok, result.problems
     assert result.rows["note"].tolist() == ["下の行の備考"]
+
+
+def test_upload_page_and_cli_show_the_comment_of_a_row_not_reported(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from etl import cli
+    from kpi.config import load_settings
+    from tests.test_upload_page import XLSX, login
+
+    path = tmp_path / "kpi.duckdb"
+    assert cli.main(["build", "--db", str(path)]) == 0
+    note = "集計中（5月末確定予定）"
+    data = book([["1-2-1-2", 2025, "－", note], ["1-2-1-1", 2025, 8000, None]])
+    file = tmp_path / "n.xlsx"
+    file.write_bytes(data)
+    import contextlib
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(["load-actuals", str(file), "--dry-run", "--db", str(path)])
+    assert code == 0
+    assert note in out.getvalue()
+
+    from kpi.auth import hash_password
+
+    monkeypatch.setenv("KPI_DB", str(path))
+    monkeypatch.setenv("KPI_TODAY", "2026-11-25")
+    monkeypatch.setenv("KPI_UPLOAD_PASSWORD_HASH", hash_password("pw", iterations=1_000))
+    load_settings.cache_clear()
+    import streamlit as st
+
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()
+        at.switch_page("views/upload.py")
+        at.run()
+        at = login(at, "pw")
+        at.file_uploader(key="actuals_file").upload("n.xlsx", data, XLSX).run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = next(d.value for d in at.dataframe if "備考" in d.value.columns)
+        assert shown["指標ID"].tolist() == ["1-2-1-2"] and shown["備考"].tolist() == [note]
+    finally:
+        load_settings.cache_clear()
+
+
+def test_plan_number_too_large_for_the_database_is_bad_id():
+    from etl.plan_reader import _int
+
+    assert _int(3) == 3 and _int("３") == 3 and _int(2.0) == 2
+    assert _int(1e308) is None and _int(float("nan")) is None and _int("9" * 40) is None

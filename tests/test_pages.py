@@ -3,14 +3,18 @@ filters change what is shown."""
 
 from __future__ import annotations
 
+import csv as csv_module
+import io
 import re
 
+import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl import cli
 from kpi import service
 from kpi.config import ROOT, load_settings
+from tests.downloads import download, record_downloads
 
 PAGE_FILES = sorted(f"views/{p.name}" for p in (ROOT / "views").glob("*.py"))
 PROJECT_ID = re.compile(r"\b(\d-\d{1,2}-\d{1,2})\b")
@@ -85,6 +89,7 @@ def test_overview_department_filter(app_env):
 
 def test_overview_policy_filter(app_env):
     at = open_page("views/overview.py", policy=[3])
+    # h3 under 指標ボード (h2)
     headers = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert headers and all("基本方針3" in h for h in headers)
     # policy 3 prints 2-4-3's KPIs again under 3-2-1 (再掲)
@@ -267,17 +272,29 @@ def test_council_screens_split_long_policies(app_env):
     data = service.plan_data(app_env, "hadano-r3-r7")
     screens = council_screens(data, select(data, Filters()), per_screen=3)
     assert screens[0].policy_no is None
-    by_policy = {}
+    by_policy: dict[int | None, list[str]] = {}
     for s in (s for s in screens if s.kind == "policy"):
         by_policy.setdefault(s.policy_no, []).extend(s.kpi_ids)
         assert len(s.kpi_ids) <= 3
     assert {p: len(ids) for p, ids in by_policy.items()} == {1: 15, 2: 18, 3: 4}
 
 
-def test_reports_page_offers_the_files(app_env):
+def test_reports_page_offers_the_files(app_env, monkeypatch):
+    seen = record_downloads(monkeypatch)
     at = open_page("views/reports.py", policy=[2])
     text = texts(at)
     assert "基本方針: 2" in text and "事業" in text
+    files = {b.label: download(at, seen, b.label) for b in at.download_button}
+    (pdf_name, pdf), (xlsx_name, xlsx), (csv_name, csv) = files.values()
+    assert pdf_name and pdf_name.endswith(".pdf") and pdf.startswith(b"%PDF")
+    assert xlsx_name and xlsx_name.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    assert "出力条件" in book.sheetnames
+    conditions = " ".join(str(c.value) for row in book["出力条件"].iter_rows() for c in row)
+    assert "基本方針: 2" in conditions  # the filters travel with the file
+    assert csv_name and csv_name.endswith(".csv") and csv.startswith(b"\xef\xbb\xbf")
+    rows = list(csv_module.DictReader(io.StringIO(csv.decode("utf-8-sig"))))
+    assert rows and {r["指標ID"][:1] for r in rows} == {"2"}  # policy 2's KPIs only
 
 
 def test_projects_detail_opens_from_a_link(app_env):

@@ -40,7 +40,7 @@ class CachedFigure(go.Figure):
 def _cached(fig: go.Figure) -> CachedFigure:
     """The same figure as a CachedFigure, without copying it (a copy re-validates it all)."""
     fig.__class__ = CachedFigure
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 def _store(plan_id: str) -> dict:

@@ -43,7 +43,7 @@ for col, g in zip(row2, GRADED, strict=True):
     col.metric(badge_text(g), f"{counts[g]:,} 指標")
 
 # What failed, and why: first on the page (issue 12).
-st.subheader("要対応の指標", anchor=False)
+st.header("要対応の指標", anchor=False)
 attention = needs_attention(data, sel)
 if attention.empty:
     st.success(
@@ -60,12 +60,12 @@ else:
 
 changes = grade_changes(data, sel)
 moved = change_counts(changes)
-st.subheader(f"前年度比（{fy_label(sel.fiscal_year - 1)}から）", anchor=False)
+st.header(f"前年度比（{fy_label(sel.fiscal_year - 1)}から）", anchor=False)
 cols = st.columns(4)
 for col, (movement, n) in zip(cols, moved.items(), strict=True):
     col.metric(md(f"{MOVEMENT_SYMBOLS[movement]} {movement}"), f"{n:,} 指標")
 
-st.subheader("基本方針別の状況", anchor=False)
+st.header("基本方針別の状況", anchor=False)
 rates = policy_rates(data, sel)
 if rates.empty:
     st.info("条件に合う指標がありません。サイドバーの絞り込みを確認してください。")
@@ -84,7 +84,7 @@ else:
     )
     downloads.download_table(rates, f"基本方針別_{sel.fiscal_year}", key="policy")
 
-st.subheader("指標ボード", anchor=False)
+st.header("指標ボード", anchor=False)
 st.caption(
     "棒＝実績（記号と文字で評価: ◎A ○B △C ×D）、破線＝目標（▲以上 ▼以下 ◆回数）。"
     "指標の詳細から年度ごとの値を確かめられます。"
@@ -105,7 +105,7 @@ for policy_no, group in listings[
         key=f"board-{policy_no}",
     )
 
-st.subheader("評価一覧", anchor=False)
+st.header("評価一覧", anchor=False)
 table = context.selection_status_table(ctx, all_years=False)
 st.dataframe(table, hide_index=True)
 downloads.download_table(
