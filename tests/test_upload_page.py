@@ -275,3 +275,38 @@ def test_the_confirmation_is_reset_after_a_rollback_and_on_another_choice(db, tm
     assert any("を取り消しました" in s.value for s in at.success)
     assert at.checkbox(key="rollback_sure").value is False
     assert next(b for b in at.button if b.label == "取り消す").disabled
+
+
+# ------------------------------------------------ issue #10 item 13: what the clerk reads
+
+
+def test_the_error_table_leads_with_the_kpi_then_what_to_do(db, tmp_path):
+    at = login(upload_page())
+    data = filled_template(tmp_path, value="たくさん", kpi="2-5-3-3")
+    at.file_uploader(key="actuals_file").upload("t.xlsx", data, XLSX).run()
+    table = next(d.value for d in at.dataframe if "コード" in d.value.columns)
+    assert list(table.columns[:4]) == ["指標ID", "指標名", "内容", "直し方"]
+    assert list(table.columns[-3:]) == ["シート", "ファイル", "コード"]
+    row = table.iloc[0]
+    assert row["指標ID"] == "2-5-3-3" and "インシデント" in row["指標名"]
+    assert row["コード"] == "BAD_NUMBER"
+
+
+def test_a_blank_template_warns_and_cannot_be_committed(db, tmp_path):
+    out = tmp_path / "blank.xlsx"
+    assert cli.main(["template", "--fy", "2025", "--out", str(out)]) == 0
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("blank.xlsx", out.read_bytes(), XLSX).run()
+    assert any("1 件も入っていません" in w.value for w in at.warning)
+    assert next(b for b in at.button if b.label == "この内容で取り込む").disabled
+
+
+def test_the_kpis_without_a_value_are_listed_not_only_counted(db, tmp_path):
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("t.xlsx", filled_template(tmp_path), XLSX).run()
+    missing = next(
+        d.value for d in at.dataframe if list(d.value.columns) == ["指標ID", "指標名", "年度"]
+    )
+    assert len(missing) == 34 and "1-3-1-1" not in set(missing["指標ID"])
+    assert set(missing["年度"]) == {"令和7年度 (2025)"}
+    assert not next(b for b in at.button if b.label == "この内容で取り込む").disabled

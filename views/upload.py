@@ -68,6 +68,27 @@ def unreported_notes_table(preview) -> pd.DataFrame:
     )
 
 
+def without_value(preview) -> None:
+    """The plan's KPIs for which the file gives no value in the year(s) it covers: those left
+    blank or 「－」 (未報告), and those missing from a hand-made file. The ICT division chases
+    their departments, so they are listed, not only counted."""
+    years = sorted(set(preview.rows["fiscal_year"]))
+    given = set(zip(preview.rows["kpi_id"], preview.rows["fiscal_year"], strict=True))
+    kpis = data.kpis
+    missing = pd.DataFrame(
+        [
+            {"指標ID": k, "指標名": n, "年度": fy_label(int(y))}
+            for y in years
+            for k, n in zip(kpis["kpi_id"], kpis["kpi_name"], strict=True)
+            if (k, y) not in given
+        ]
+    )
+    if missing.empty:
+        return
+    with st.expander(f"値のない指標（未報告など）: {len(missing):,} 件"):
+        st.dataframe(missing, hide_index=True)
+
+
 def upload_section(user: str) -> None:
     if done := st.session_state.pop("_committed", None):
         st.success(
@@ -99,6 +120,16 @@ def upload_section(user: str) -> None:
     c[1].metric("変更", f"{counts['changed']:,} 件")
     c[2].metric("変更なし", f"{counts['unchanged']:,} 件")
     c[3].metric("未報告（空欄・－）", f"{counts['skipped']:,} 件")
+    nothing = counts["new"] + counts["changed"] + counts["unchanged"] == 0
+    if nothing:
+        # A template downloaded and uploaded again without filling it in.
+        st.warning(
+            "このファイルには実績値が 1 件も入っていません（空欄や「－」だけです）。"
+            "実績値を記入したファイルを選んでください。",
+            icon=":material/warning:",
+        )
+    else:
+        without_value(preview)
     if preview.warnings:
         problems.show(preview.warnings, key="upload-warnings")
     table = preview_table(preview)
@@ -111,7 +142,7 @@ def upload_section(user: str) -> None:
         "この内容で取り込む",
         type="primary",
         icon=":material/upload:",
-        disabled=bool(preview.already_loaded),
+        disabled=bool(preview.already_loaded) or nothing,
         key="commit",
     ):
         return
