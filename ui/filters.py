@@ -84,7 +84,13 @@ def _multi(
     _say_not_understood(accept_ids(key, options, fmt, parse=parse), key)
     _clean(key, options)
     return st.sidebar.multiselect(  # text-safe: callers pass constant labels
-        label, options, key=key, bind="query-params", format_func=fmt, placeholder="すべて"
+        label,
+        options,
+        key=key,
+        bind="query-params",
+        format_func=fmt,
+        placeholder="すべて",
+        select_all=False,  # Streamlit's "Select all" is English; no choice already means all
     )
 
 

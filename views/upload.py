@@ -99,7 +99,8 @@ def upload_section(user: str) -> None:
     # After a commit the uploader starts empty (a new key): no stale preview, no second commit.
     generation = st.session_state.get("_upload_generation", 0)
     upload = st.file_uploader(
-        "実績ファイル（.xlsx）",
+        f"実績ファイル（Excel の .xlsx、{settings.limits.max_file_bytes // 1_000_000:d} MB まで）を"
+        "ここにドラッグするか、「ファイルを選ぶ」を押してください",
         type=["xlsx"],
         key="actuals_file" if generation == 0 else f"actuals_file_{generation}",
         help="テンプレート以外の表でも、先頭 20 行以内に「指標ID」「年度」「実績値」の見出しがあれば読めます。",
