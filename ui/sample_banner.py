@@ -8,6 +8,7 @@ import streamlit as st
 from kpi.dashboard import PlanData
 from kpi.fiscal import era_name
 from kpi.sample_years import sample_years
+from ui.format import md
 
 
 def sample_banner(data: PlanData, *, compact: bool = False) -> None:
@@ -15,12 +16,12 @@ def sample_banner(data: PlanData, *, compact: bool = False) -> None:
     years = "・".join(era_name(y) for y in sample_years(data))  # 令和3年度・令和4年度
     if compact:
         st.warning(
-            f"**架空のサンプルデータを表示しています（{years}）。** 実際の実績ではありません。",
+            f"**架空のサンプルデータを表示しています（{md(years)}）。** 実際の実績ではありません。",
             icon=":material/science:",
         )
         return
     st.warning(
-        f"**架空のサンプルデータを表示しています（{years}）。** 実際の実績ではありません。"
+        f"**架空のサンプルデータを表示しています（{md(years)}）。** 実際の実績ではありません。"
         "実績ファイルを取り込んだ年度の値は置き換わります。ほかの年度のサンプルは、"
         "「実績の取込」の「取込履歴と取消」でサンプルの取込を取り消すと表示されなくなります。",
         icon=":material/science:",
