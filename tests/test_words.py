@@ -41,3 +41,13 @@ def test_the_operator_is_named_by_the_full_name_the_system_knows(monkeypatch):
     monkeypatch.setattr(pwd, "getpwuid", lambda uid: SimpleNamespace(pw_gecos=""))
     monkeypatch.setattr(who.getpass, "getuser", lambda: "hanako")
     assert who.operator_name() == "hanako"
+
+
+def test_dates_are_written_in_the_japanese_era():
+    import datetime as dt
+
+    from etl.provenance import date_words
+
+    assert date_words(dt.date(2026, 5, 1)) == "令和8年5月1日"
+    assert date_words(dt.date(2019, 5, 1)) == "令和元年5月1日"
+    assert date_words(dt.date(2019, 4, 30)) == "平成31年4月30日"
