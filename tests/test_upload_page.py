@@ -165,7 +165,7 @@ def test_preview_then_confirm_then_rollback(db, tmp_path):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["以前の値に戻る"] == "1 件" and metrics["値がなくなる"] == "0 件"
     effect = next(d.value for d in at.dataframe if "取消後の値" in d.value.columns)
-    assert list(effect["現在の値"]) == [250.0] and list(effect["取消後の値"]) == [old]
+    assert list(effect["現在の値"]) == ["250"] and list(effect["取消後の値"]) == [f"{old:,.15g}"]
     assert current_value(db) == 250.0
     next(b for b in at.button if b.label == "取り消す").click()
     at.run()
@@ -310,3 +310,13 @@ def test_the_kpis_without_a_value_are_listed_not_only_counted(db, tmp_path):
     assert len(missing) == 34 and "1-3-1-1" not in set(missing["指標ID"])
     assert set(missing["年度"]) == {"令和7年度 (2025)"}
     assert not next(b for b in at.button if b.label == "この内容で取り込む").disabled
+
+
+def test_a_value_that_did_not_exist_reads_as_a_dash_not_none(db, tmp_path):
+    at = login(upload_page())
+    data = filled_template(tmp_path, value=12345.5, kpi="1-3-1-1")
+    at.file_uploader(key="actuals_file").upload("t.xlsx", data, XLSX).run()
+    table = next(d.value for d in at.dataframe if "新しい値" in d.value.columns)
+    assert "None" not in table.astype(str).to_string()
+    row = table[table["指標ID"] == "1-3-1-1"].iloc[0]
+    assert row["新しい値"] == "12,345.5"

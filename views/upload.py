@@ -32,7 +32,14 @@ def value_rows(rows: pd.DataFrame, labels: dict[str, str], columns: dict) -> pd.
         "指標名": rows["kpi_id"].map(names),
         "年度": rows["fiscal_year"].map(fy_label),
     }
-    table = pd.DataFrame(head | columns)
+    # A missing value reads 「―」, not Streamlit's 「None」 (a new value had none before).
+    shown = {
+        k: v.map(lambda x: "―" if pd.isna(x) else f"{x:,.15g}")
+        if pd.api.types.is_numeric_dtype(v)
+        else v
+        for k, v in columns.items()
+    }
+    table = pd.DataFrame(head | shown)
     order = {label: i for i, label in enumerate(labels.values())}
     return table.sort_values("区分", key=lambda s: s.map(order), kind="stable")
 
@@ -134,8 +141,9 @@ def upload_section(user: str) -> None:
     if preview.warnings:
         problems.show(preview.warnings, key="upload-warnings")
     table = preview_table(preview)
-    st.dataframe(table, hide_index=True)
-    download_table(table, "取込の確認", key="preview")
+    if not table.empty:  # an empty table would say 「empty」
+        st.dataframe(table, hide_index=True)
+        download_table(table, "取込の確認", key="preview")
     if len(preview.unreported_notes):
         st.markdown("**未報告の行に書かれた備考**（値は登録せず、備考だけを保存します）")
         st.dataframe(unreported_notes_table(preview), hide_index=True)
