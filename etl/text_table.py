@@ -48,8 +48,8 @@ class _InertWriter:
 def inert_output() -> Iterator[None]:
     """Within it (the CLI's `main`), stdout and stderr show control characters inert."""
     saved = sys.stdout, sys.stderr
-    sys.stdout = _InertWriter(sys.stdout)  # type: ignore[assignment]
-    sys.stderr = _InertWriter(sys.stderr)  # type: ignore[assignment]
+    sys.stdout = _InertWriter(sys.stdout)
+    sys.stderr = _InertWriter(sys.stderr)
     try:
         yield
     finally:
