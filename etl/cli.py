@@ -22,7 +22,8 @@ from etl.actuals_loader import (
 )
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected, problem_rows
-from etl.text_table import format_table
+from etl.text_table import format_table, inert_output
+from etl.who import operator_name
 from kpi import repository, service
 from kpi.config import ROOT, Settings, load_settings
 from kpi.dashboard import Filters, PlanData, select
@@ -575,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("build", cmd_build, "計画ワークブックからデータベースを作成・更新する")
     p.add_argument("--plan", default=str(DEFAULT_PLAN), help="計画ワークブック (.xlsx)")
-    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument(
         "--sample",
         action="store_true",
@@ -584,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("history", cmd_history, "取込履歴を表示する")
     p = add("load-actuals", cmd_load_actuals, "年度の実績ファイルを検証して取り込む")
     p.add_argument("file", help="実績ワークブック (.xlsx)")
-    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument("--dry-run", action="store_true", help="検証と変更内容の表示だけを行う")
     p.add_argument("--plan-id", help=PLAN_ID_HELP)
     p = add("template", cmd_template, "年度の実績入力テンプレートを書き出す")
@@ -599,7 +600,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UPLOAD_ID",
         help="取込番号（history で確認）。複数や範囲（12-20）も可、まとめて取り消す",
     )
-    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument("--dry-run", action="store_true", help="変わる値の表示だけを行う")
     p = add("sample-workbook", cmd_sample_workbook, "架空のサンプル実績ワークブックを生成する")
     p.add_argument("--plan", default=str(DEFAULT_PLAN), help="計画ワークブック (.xlsx)")
@@ -640,6 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@inert_output()  # text from files and names reaches the terminal inert (issue #10)
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

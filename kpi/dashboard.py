@@ -211,6 +211,8 @@ STATUS_COLUMNS = {
     "measure_id": "事業推進計画",
     "project_id": "事業番号",
     "project_name": "事業名",
+    "lead": "主管課等",
+    "related": "関係課等",
     "kpi_id": "指標ID",
     "kpi_name": "指標名",
     "unit": "単位",
@@ -235,7 +237,10 @@ def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> p
     rows = sel.status if all_years else sel.year_status
     home = data.projects.set_index("project_id")
     listed = data.listings.groupby("kpi_id")["project_id"].agg(lambda s: "、".join(s))
+    departments = department_names(data)  # who to ask about a KPI (issue #10)
     out = rows.assign(
+        lead=rows["home_project_id"].map(departments["lead"]),
+        related=rows["home_project_id"].map(departments["related"]),
         project_id=rows["home_project_id"],
         project_name=rows["home_project_id"].map(home["project_name"]),
         measure_id=rows["home_project_id"].map(home["measure_id"]),

@@ -73,7 +73,7 @@ nav.button("◀ 前へ", on_click=go, args=(-1,), key="council_prev", shortcut="
 nav.button("次へ ▶", on_click=go, args=(1,), key="council_next", shortcut="Right")
 nav.page_link("views/overview.py", label="ダッシュボードへ戻る", icon=":material/close:")
 nav.markdown(
-    f"**{current + 1} / {len(screens)}**　｜　{md(data.plan['name'])}　"
+    f"**{current + 1:d} / {len(screens)}**　｜　{md(data.plan['name'])}　"
     f"{fy_label(sel.fiscal_year)}　｜　{md(ctx.filters.describe())}",
     width="stretch",
 )
@@ -84,7 +84,7 @@ keys.button("前へ（PageUp）", on_click=go, args=(-1,), key="council_pageup",
 keys.button("次へ（PageDown）", on_click=go, args=(1,), key="council_pagedown", shortcut="PageDown")
 keys.button("次へ（Space）", on_click=go, args=(1,), key="council_space", shortcut="Space")
 
-st.title(screen.title, anchor=False)
+st.title(md(screen.title), anchor=False)
 if screen.kind == "summary":
     summary = headline(sel)
     if not summary.kpis:
@@ -95,13 +95,13 @@ if screen.kind == "summary":
     share = summary.share_met
     figures = st.container(key="figures-council")  # ui.style: 2 x 2 on a tablet
     top = figures.columns(4)
-    top[0].metric("評価指標", f"{summary.kpis}")
-    top[1].metric("評価済", f"{summary.graded}")
+    top[0].metric("評価指標", f"{summary.kpis:,}")
+    top[1].metric("評価済", f"{summary.graded:,}")
     top[2].metric("目標達成の割合", "―" if share is None else f"{share:.0f}%")
-    top[3].metric("未報告", f"{counts['未報告']}")
+    top[3].metric("未報告", f"{counts['未報告']:,}")
     row = figures.columns(4)
     for col, g in zip(row, GRADED, strict=True):
-        col.metric(badge_text(g), f"{counts[g]}")
+        col.metric(badge_text(g), f"{counts[g]:,}")
     # 見込み: only while the year is before the final one
     forecast = outlook_blocks.counts_line(data, sel)
     table = by_policy(data, sel)
@@ -142,7 +142,7 @@ elif screen.kind == "changes":
     )
     cols = st.columns(4)
     for col, (movement, n) in zip(cols, counts.items(), strict=True):
-        col.metric(f"{MOVEMENT_SYMBOLS[movement]} {movement}", f"{n}")
+        col.metric(md(f"{MOVEMENT_SYMBOLS[movement]} {movement}"), f"{n:,}")
     moved = changes[changes["movement"].isin(["低下", "上昇"])]
     if moved.empty:
         st.markdown("評価が上がった指標・下がった指標はありません。")

@@ -25,23 +25,23 @@ data, sel = ctx.data, ctx.selection
 summary = headline(sel)
 
 st.title(f"概況　{fy_label(sel.fiscal_year)}")
-st.caption(f"{md(data.plan['name'])}　｜　{ctx.filters.describe()}")
+st.caption(f"{md(data.plan['name'])}　｜　{md(ctx.filters.describe())}")
 
 counts = summary.counts
 share = summary.share_met
 figures = st.container(key="figures-headline")  # ui.style: 2 x 2 on a tablet
 row1 = figures.columns(4)
-row1[0].metric("評価指標", f"{summary.kpis} 指標")
-row1[1].metric("評価済", f"{summary.graded} 指標", help="数値目標があり実績が報告された指標")
+row1[0].metric("評価指標", f"{summary.kpis:,} 指標")
+row1[1].metric("評価済", f"{summary.graded:,} 指標", help="数値目標があり実績が報告された指標")
 row1[2].metric(
     "目標達成の割合",
     "―" if share is None else f"{share:.0f}%",
     help="評価済の指標のうち A（達成）の割合",
 )
-row1[3].metric("未報告", f"{counts['未報告']} 指標", help="年度が終わったのに実績がない指標")
+row1[3].metric("未報告", f"{counts['未報告']:,} 指標", help="年度が終わったのに実績がない指標")
 row2 = figures.columns(4)
 for col, g in zip(row2, GRADED, strict=True):
-    col.metric(badge_text(g), f"{counts[g]} 指標")
+    col.metric(badge_text(g), f"{counts[g]:,} 指標")
 
 # What failed, and why: first on the page (issue 12).
 st.header("要対応の指標", anchor=False)
@@ -65,7 +65,7 @@ moved = change_counts(changes)
 st.header(f"前年度比（{fy_label(sel.fiscal_year - 1)}から）", anchor=False)
 cols = st.columns(4)
 for col, (movement, n) in zip(cols, moved.items(), strict=True):
-    col.metric(f"{MOVEMENT_SYMBOLS[movement]} {movement}", f"{n} 指標")
+    col.metric(md(f"{MOVEMENT_SYMBOLS[movement]} {movement}"), f"{n:,} 指標")
 
 outlook_blocks.counts_block(data, sel)  # 見込み: only while the year is before the final one
 
@@ -100,7 +100,7 @@ listings = data.listings
 for policy_no, group in listings[
     listings["kpi_id"].isin(sel.kpi_ids) & listings["project_id"].isin(sel.project_ids)
 ].groupby("policy_no", sort=True):
-    st.markdown(f"### 基本方針{policy_no}　{md(group['policy_name'].iloc[0])}")
+    st.markdown(f"### 基本方針{policy_no:d}　{md(group['policy_name'].iloc[0])}")
     kpi_cards(
         ctx.plan_id,
         data,
