@@ -344,7 +344,9 @@ def reference_outlook(kpi: dict, targets: dict, actuals: dict, as_of: int) -> di
 
 def generated_plan(seed: int, count: int = 60) -> tuple[list[dict], list[tuple], list[tuple]]:
     rng = random.Random(seed)
-    kpis, targets, actuals = [], [], []
+    kpis: list[dict] = []
+    targets: list[tuple[str, int, float | None, str | None, str]] = []
+    actuals: list[tuple] = []
     for i in range(count):
         direction = rng.choice(["higher", "lower", "maintain"])
         kid = f"g{i}"

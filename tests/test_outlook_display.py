@@ -27,7 +27,9 @@ def forecast_row(data, year: int) -> dict:
     o = data.outlook
     hit = o[(o["as_of_year"] == year) & (o["basis"] == "trend")]
     assert len(hit), "the sample has forecasts"
-    return outlook.row(o, str(hit["kpi_id"].iloc[0]), year)
+    found = outlook.row(o, str(hit["kpi_id"].iloc[0]), year)
+    assert found is not None
+    return found
 
 
 def projection(fig):
@@ -58,6 +60,7 @@ def test_chart_has_no_projection_once_the_final_year_is_known(data):
     o = data.outlook
     actual = o[(o["as_of_year"] == 2025) & (o["basis"] == "actual")].iloc[0]
     row = outlook.row(o, str(actual["kpi_id"]), 2025)
+    assert row is not None
     assert not projection(kpi_figure(kpi_history(data, row["kpi_id"]), outlook=row))
     assert not projection(kpi_figure(kpi_history(data, row["kpi_id"])))
 
