@@ -55,9 +55,14 @@ def test_six_concurrent_guesses_of_one_client_get_one_check():
     checks = []
     barrier = threading.Barrier(6)
 
+    def slow_check() -> bool:
+        checks.append(1)
+        time.sleep(0.3)
+        return False
+
     def guess() -> None:
         barrier.wait()
-        t.attempt("same-browser", lambda: checks.append(1) or time.sleep(0.3) or False)
+        t.attempt("same-browser", slow_check)
 
     threads = [threading.Thread(target=guess) for _ in range(6)]
     for th in threads:

@@ -195,12 +195,10 @@ def hostile_env(hostile_db, monkeypatch):
 
 def rendered_markdown(at: AppTest) -> list[str]:
     """Every text of the page that Streamlit renders as Markdown."""
-    out = [
-        e.value
-        for kind in ("markdown", "caption", "title", "header", "subheader")
-        for e in at.get(kind)
-    ]
-    out += [e.value for kind in ("warning", "info", "error", "success") for e in at.get(kind)]
+    kinds = ("markdown", "caption", "title", "header", "subheader")
+    out = [str(getattr(e, "value", "")) for kind in kinds for e in at.get(kind)]
+    alerts = ("warning", "info", "error", "success")
+    out += [str(getattr(e, "value", "")) for kind in alerts for e in at.get(kind)]
     for m in at.metric:
         out += [m.label, m.value]
     out += [e.proto.label for e in at.get("expandable")]
