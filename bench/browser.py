@@ -88,13 +88,18 @@ def settle(
     charts arrive late (a lazily loaded bundle) is not settled before `min_charts` are there."""
     deadline = time.monotonic() + TIMEOUT
     requests = _requests.get(id(page))
+    state = None
     while time.monotonic() < deadline:
         state = page.evaluate(SETTLED, [wanted, min_charts])
         busy = bool(requests and requests.open)
         if state and not busy and state["now"] - state["last"] >= quiet * 1000:
             return (max(state["last"], start_ms) - start_ms) / 1000, int(state["charts"])
         time.sleep(0.05)
-    raise TimeoutError(f"page did not settle within {TIMEOUT:.0f} s: {page.url}")
+    pending = [r.url for r in requests.open] if requests else []
+    raise TimeoutError(
+        f"page did not settle within {TIMEOUT:.0f} s: {page.url}; state {state}, "
+        f"{min_charts} charts wanted, requests in flight: {pending[:5]}"
+    )
 
 
 def navigate(page: Any, target: Target, *, learn: bool = False) -> tuple[float, int]:

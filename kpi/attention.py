@@ -236,7 +236,5 @@ CHANGE_COLUMNS = {
 
 def change_table(changes: pd.DataFrame) -> pd.DataFrame:
     """The 前年度比 list as people read it (the movement as a symbol and a word)."""
-    out = changes.assign(
-        movement_text=[f"{MOVEMENT_SYMBOLS[m]} {m}" for m in changes["movement"]]
-    )
+    out = changes.assign(movement_text=[f"{MOVEMENT_SYMBOLS[m]} {m}" for m in changes["movement"]])
     return out[list(CHANGE_COLUMNS)].rename(columns=CHANGE_COLUMNS)

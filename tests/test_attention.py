@@ -162,9 +162,10 @@ def test_grade_changes_compare_with_the_previous_year(env, graded_db):
     assert set(changes["kpi_id"]) == set(now[now.isin(list(rank))].index)
     assert changes.loc[changes["kpi_id"] == MADE_D, "movement"].iloc[0] == DOWN
     # worsened first
-    assert list(changes["movement"])[: change_counts(changes)[DOWN]] == [DOWN] * change_counts(
-        changes
-    )[DOWN]
+    assert (
+        list(changes["movement"])[: change_counts(changes)[DOWN]]
+        == [DOWN] * change_counts(changes)[DOWN]
+    )
 
 
 def test_council_screens_put_attention_first_a_few_per_screen(env):

@@ -77,7 +77,9 @@ def kpi_cards(
                 st.markdown("  \n".join(lines))
                 if kpi_id in drawable:
                     # st.html keeps HTML only (its sanitiser drops SVG); markdown passes it
-                    st.markdown(_svg(plan_id, data, kpi_id, str(name), large), unsafe_allow_html=True)
+                    st.markdown(
+                        _svg(plan_id, data, kpi_id, str(name), large), unsafe_allow_html=True
+                    )
                 else:
                     st.caption(
                         "文章による目標（評価対象外）: " + md(" / ".join(data.text_targets(kpi_id)))
