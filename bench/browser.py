@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from kpi.config import ROOT
 
 QUIET = 0.5  # seconds without a DOM change
 TIMEOUT = 90.0
-VIEWPORT = {"width": 1366, "height": 768}
+WIDTH, HEIGHT = 1366, 768
 TODAY = "2026-11-25"
 TRIVIAL = "(基準: タイトル・plotly 1・表 1)"
 FILTER_CHANGE = "概況: 年度の変更"
@@ -158,7 +159,7 @@ def run(repeats: int = 5, db: Path | None = None) -> dict:
         sync_playwright() as p,
     ):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT, locale="ja-JP")
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="ja-JP")
         context.add_init_script(OBSERVER)
         page = context.new_page()
         _requests[id(page)] = Requests(page)
@@ -175,7 +176,7 @@ def run(repeats: int = 5, db: Path | None = None) -> dict:
             seconds, count = change_year(page, app, shown, others[n % len(others)], home)
             times.setdefault(FILTER_CHANGE, []).append(seconds)
             charts[FILTER_CHANGE] = count
-            print(f"browser: round {n + 1}/{repeats} done", flush=True)
+            print(f"browser: round {n + 1}/{repeats} done", file=sys.stderr, flush=True)
         browser.close()
     return {"times": times, "charts": charts, "quiet_s": QUIET}
 

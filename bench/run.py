@@ -384,6 +384,10 @@ def report(results: dict) -> str:
                 f"{change} | {r['peak_mb']:.0f} |"
             )
         lines.append("")
+    if results.get("browser"):
+        from bench import browser
+
+        lines += [*browser.report(results["browser"]), ""]
     return "\n".join(lines)
 
 
@@ -391,7 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", nargs="+", choices=list(SIZES), help="database sizes (default: all)")
     p.add_argument(
-        "--only", nargs="+", choices=["actuals", "build", "pages"], help="benchmarks to run"
+        "--only",
+        nargs="+",
+        choices=["actuals", "build", "pages", "browser"],
+        help="benchmarks to run (browser: Chromium, seed database; not in the default set)",
     )
     p.add_argument("--repeats", type=int, help="runs per step (default 5; 3 at 1,741 plans)")
     p.add_argument(
@@ -423,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
         save()
     if "pages" in only:
         results["pages"] = bench_pages(sizes, repeats)
+    if "browser" in only:
+        from bench import browser
+
+        results["browser"] = browser.run(repeats)
     save()
     text = report(results)
     (RESULTS / f"{label}.md").write_text(text + "\n")

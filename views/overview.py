@@ -107,7 +107,13 @@ for policy_no, group in listings[
 
 st.subheader("評価一覧", anchor=False)
 table = context.selection_status_table(ctx, all_years=False)
-st.dataframe(table, hide_index=True)
+# what an executive reads first, the department's comment (備考) included, on the first screen
+first = ["指標ID", "指標名", "評価", "実績値", "目標値（計画の表記）", "達成率(%)", "備考"]
+st.dataframe(
+    table,
+    hide_index=True,
+    column_order=[*first, *(c for c in table.columns if c not in first)],
+)
 downloads.download_table(
     table,
     f"評価一覧_{sel.fiscal_year}",
