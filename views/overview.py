@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from kpi import charts
 from kpi.attention import (
     MOVEMENT_SYMBOLS,
     attention_table,
@@ -15,8 +14,7 @@ from kpi.dashboard import headline
 from kpi.fiscal import fy_label
 from kpi.status import GRADED, badge_text
 from ui import badges, context, downloads
-from ui import charts as ui_charts
-from ui.board import kpi_cards
+from ui.board import kpi_card_grid
 from ui.format import md
 
 ctx = context.current()
@@ -71,17 +69,9 @@ if rates.empty:
     st.info("条件に合う指標がありません。サイドバーの絞り込みを確認してください。")
 else:
     st.caption("達成率＝評価済の指標のうち A（達成）の割合")
+    # A table, not a chart: it holds the counts and the rates, and the page settles faster
+    # without a plotly chart (docs/benchmarks.md, browser). 庁議モード keeps the bar chart.
     st.table(rates.set_index("基本方針"))
-    table = context.policy_table(ctx)
-    # Short labels on the chart (the bars keep their width on a tablet); names in the table.
-    bars = table.assign(基本方針="基本方針" + table["policy_no"].astype(str))
-    ui_charts.show(
-        ui_charts.cached_figure(
-            ctx.plan_id, ("policy-bars", ctx.filters), lambda: charts.grade_bars(bars, "基本方針")
-        ),
-        key="policy-bars",
-        alt="基本方針ごとの評価の内訳（指標数）",
-    )
     downloads.download_table(rates, f"基本方針別_{sel.fiscal_year}", key="policy")
 
 st.subheader("指標ボード", anchor=False)
@@ -97,13 +87,7 @@ for policy_no, group in listings[
     listings["kpi_id"].isin(sel.kpi_ids) & listings["project_id"].isin(sel.project_ids)
 ].groupby("policy_no", sort=True):
     st.markdown(f"### 基本方針{policy_no}　{md(group['policy_name'].iloc[0])}")
-    kpi_cards(
-        ctx.plan_id,
-        data,
-        sel.year_status,
-        list(dict.fromkeys(group["kpi_id"])),
-        key=f"board-{policy_no}",
-    )
+    kpi_card_grid(ctx.plan_id, data, sel.year_status, list(dict.fromkeys(group["kpi_id"])))
 
 st.subheader("評価一覧", anchor=False)
 table = context.selection_status_table(ctx, all_years=False)
