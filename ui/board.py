@@ -110,7 +110,12 @@ _GRID_CSS = """<style>
 
 
 def _card_html(
-    plan_id: str, data: PlanData, row: pd.Series, kpi_id: str, drawable: bool, query: str
+    plan_id: str,
+    data: PlanData,
+    row: pd.Series,
+    kpi_id: str,
+    drawable: bool,
+    query: dict[str, list[str]],
 ) -> str:
     name = str(row["kpi_name"])
     parts = [
