@@ -6,9 +6,6 @@ from kpi.attention import (
     MOVEMENT_SYMBOLS,
     attention_table,
     change_counts,
-    grade_changes,
-    needs_attention,
-    policy_rates,
 )
 from kpi.dashboard import headline
 from kpi.fiscal import fy_label
@@ -42,7 +39,7 @@ for col, g in zip(row2, GRADED, strict=True):
 
 # What failed, and why: first on the page (issue 12).
 st.subheader("要対応の指標", anchor=False)
-attention = needs_attention(data, sel)
+attention, changes, rates = context.attention(ctx)
 if attention.empty:
     st.success(
         f"{fy_label(sel.fiscal_year)}に C・D・未報告の指標はありません。",
@@ -56,7 +53,6 @@ else:
     # st.table wraps long comments instead of cutting them off at the window's edge
     st.table(attention_table(attention).set_index("指標ID"))
 
-changes = grade_changes(data, sel)
 moved = change_counts(changes)
 st.subheader(f"前年度比（{fy_label(sel.fiscal_year - 1)}から）", anchor=False)
 cols = st.columns(4)
@@ -64,7 +60,6 @@ for col, (movement, n) in zip(cols, moved.items(), strict=True):
     col.metric(f"{MOVEMENT_SYMBOLS[movement]} {movement}", f"{n} 指標")
 
 st.subheader("基本方針別の状況", anchor=False)
-rates = policy_rates(data, sel)
 if rates.empty:
     st.info("条件に合う指標がありません。サイドバーの絞り込みを確認してください。")
 else:
