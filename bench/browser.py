@@ -24,13 +24,16 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpi.config import ROOT
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 QUIET = 0.5  # seconds without a DOM change
 TIMEOUT = 90.0
-WIDTH, HEIGHT = 1366, 768
+VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 TODAY = "2026-11-25"
 TRIVIAL = "(基準: タイトル・plotly 1・表 1)"
 FILTER_CHANGE = "概況: 年度の変更"
@@ -170,7 +173,7 @@ def run(
         sync_playwright() as p,
     ):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="ja-JP")
+        context = browser.new_context(viewport=VIEWPORT, locale="ja-JP")
         context.add_init_script(OBSERVER)
         page = context.new_page()
         _requests[id(page)] = Requests(page)

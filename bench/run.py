@@ -179,7 +179,7 @@ def bench_actuals(sizes: list[str], repeats: int, big_repeats: int) -> list[dict
             log(f"actuals {case}@{size}: {step}")
             # openpyxl needs ~2 minutes for the national file: two runs are enough for a floor.
             runs = min(n, 2) if step == "parse_openpyxl" and case == "1741" else n
-            args = {"step": step, "file": str(file), "repeats": runs}
+            args: dict[str, object] = {"step": step, "file": str(file), "repeats": runs}
             if step in ("read_actuals", "load_actuals", "load_paired"):
                 args |= {"db": str(db_file(size, False)), "plan_id": plan_id}
             if step == "load_paired":
@@ -215,6 +215,14 @@ def bench_build(sizes: list[str], repeats: int, big_repeats: int) -> list[dict]:
         row["bytes"] = file.stat().st_size
         out.append(row)
     return out
+
+
+def bench_report(sizes: list[str], repeats: int) -> list[dict]:
+    """The PDF of one plan: the same at every database size, so measured on the smallest."""
+    size = sizes[0]
+    log(f"report {size}")
+    res = run_step({"step": "report", "db": str(db_file(size, True)), "repeats": repeats})
+    return [{"size": size, **summary(res["times"]), "peak_mb": res["peak_mb"], **res["info"]}]
 
 
 def pages() -> list[str]:
@@ -367,6 +375,19 @@ def report(results: dict) -> str:
                 f"{s['build']['peak_mb']:.0f} / {s['rebuild']['peak_mb']:.0f} |"
             )
         lines.append("")
+    if results.get("report"):
+        lines += [
+            "### The council's PDF of one whole plan: seconds, median (min–max)",
+            "",
+            "| db | KPIs | build_report | PDF | peak MB |",
+            "|---|--:|--:|--:|--:|",
+        ]
+        for r in results["report"]:
+            lines.append(
+                f"| {r['size']} | {r['kpis']} | {spread(r)} | {r['bytes'] / 1e6:.1f} MB | "
+                f"{r['peak_mb']:.0f} |"
+            )
+        lines.append("")
     if results.get("pages"):
         lines += [
             "### Pages via AppTest: milliseconds per run, median (min–max)",
@@ -397,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--only",
         nargs="+",
-        choices=["actuals", "build", "pages", "browser"],
+        choices=["actuals", "build", "report", "pages", "browser"],
         help="benchmarks to run (browser: Chromium, seed database; not in the default set)",
     )
     p.add_argument("--repeats", type=int, help="runs per step (default 5; 3 at 1,741 plans)")
@@ -410,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     sizes = args.sizes or (["seed", "47"] if args.quick else list(SIZES))
     sizes = [s for s in SIZES if s in sizes]
-    only = args.only or ["actuals", "build", "pages"]
+    only = args.only or ["actuals", "build", "report", "pages"]
     repeats = args.repeats or (2 if args.quick else 5)
     big_repeats = args.repeats or (2 if args.quick else 3)
     label = args.label or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -427,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
         save()
     if "build" in only:
         results["build"] = bench_build(sizes, repeats, args.build_repeats or big_repeats)
+        save()
+    if "report" in only:
+        results["report"] = bench_report(sizes, repeats)
         save()
     if "pages" in only:
         results["pages"] = bench_pages(sizes, repeats)

@@ -22,7 +22,8 @@ from etl.actuals_loader import (
 )
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected, problem_rows
-from etl.text_table import format_table
+from etl.text_table import format_table, inert_output
+from etl.who import operator_name
 from kpi import repository, service
 from kpi.config import ROOT, Settings, load_settings
 from kpi.dashboard import Filters, PlanData, select
@@ -108,7 +109,7 @@ def _ids(ids: list[int]) -> str:
 def _num(v: object) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return ""
-    return f"{float(v):,.10g}"
+    return f"{float(v):,.10g}"  # type: ignore[arg-type]
 
 
 def _print_preview(preview: Preview) -> None:
@@ -139,6 +140,22 @@ def _print_preview(preview: Preview) -> None:
         print(format_table(rows))
         if len(changed) > MAX_CHANGED_SHOWN:
             print(f"…ほか {len(changed) - MAX_CHANGED_SHOWN} 件")
+    notes = preview.unreported_notes
+    if len(notes):
+        print(f"\n未報告の行に書かれた備考 {len(notes)} 件（値は登録せず、備考だけを保存します）:")
+        print(
+            format_table(
+                [
+                    {
+                        "指標ID": r["kpi_id"],
+                        "年度": fy_column(int(r["fiscal_year"])),
+                        "備考": r["note"],
+                        "セル": r["source_cell"],
+                    }
+                    for r in notes.head(MAX_CHANGED_SHOWN).to_dict("records")
+                ]
+            )
+        )
     if preview.warnings:
         print(f"\n警告 {len(preview.warnings)} 件（取込はできます。内容を確認してください）:")
         print(format_table(problem_rows(preview.warnings)))
@@ -450,6 +467,86 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- publish (issue #16)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """The public static site: pages, CSV and PDF in one folder that works from disk."""
+    from etl.provenance import source_lines
+    from etl.publish.site import build_site, write_site
+    from etl.report import build_report
+
+    settings = _settings(args)
+    if not service.database_exists(settings):
+        raise KpiError(
+            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
+        )
+    with repository.open_db(settings.db_path) as con:
+        repository.init_schema(con, settings.grading)
+        plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise KpiError(f"出力先はフォルダを指定してください（ファイルがあります）: {out}")
+    data = service.plan_data(settings, plan_id)
+    sources = source_lines(service.upload_history(settings, plan_id), data)
+    as_of = settings.today()
+    files = build_site(
+        data,
+        fiscal_year=args.fy,
+        as_of=as_of,
+        sources=sources,
+        grading=settings.grading,
+        report=lambda d, f: build_report(
+            d, f, as_of=as_of, sources=sources, grading=settings.grading
+        ),
+        with_comments=args.with_comments,
+        allow_sample=args.allow_sample,
+    )
+    write_site(files, out)
+    print(
+        f"書き出しました: {out / 'index.html'} ほか {len(files) - 1} ファイル"
+        f"（計画 {plan_id}、{fy_label(args.fy)}"
+        f"{'、担当課のコメントあり' if args.with_comments else ''}）"
+    )
+    if data.sample_current:
+        print("注意: 架空のサンプルデータが含まれています（全ページに表示）。", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_outlook_backtest(args: argparse.Namespace) -> int:
+    """How often the outlook (見込み) as of each earlier year agreed with the final year's grade."""
+    from kpi import outlook
+
+    settings = _settings(args)
+    if not service.database_exists(settings):
+        raise KpiError(
+            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
+        )
+    with repository.open_db(settings.db_path) as con:
+        repository.init_schema(con, settings.grading)
+        known = [str(p) for p in repository.list_plans(con)["plan_id"]]
+        if args.plan_id and args.plan_id not in known:
+            raise KpiError(
+                f"計画「{args.plan_id}」はありません。登録されている計画: {'、'.join(known)}"
+            )
+        rows = repository.outlook_backtest_rows(con, settings.grading, args.plan_id)
+    scope = f"計画 {args.plan_id}" if args.plan_id else f"全計画（{len(known)} 件）"
+    print(f"見込みの検証（バックテスト）: {scope}")
+    print(outlook.BACKTEST_NOTE)
+    if rows.empty:
+        print("最終年度の実績が評価済みの指標がないため、検証できません。")
+        return EXIT_OK
+    if bool(rows["is_sample"].any()):
+        print("注意: 架空のサンプルデータによる結果です（実際の実績ではありません）。")
+    table, matrix = outlook.backtest(rows)
+    print()
+    print(format_table(table.astype(object).where(table.notna(), "―").to_dict("records")))
+    print()
+    print("見込み（行）と最終年度の実際の評価（列）の件数（全時点の合計）")
+    print(format_table(matrix.reset_index(names="").to_dict("records")))
+    return EXIT_OK
+
+
 def cmd_hash_password(args: argparse.Namespace) -> int:
     """Print the hash to put in .streamlit/secrets.toml ([kpi_auth] password_hash)."""
     from kpi.auth import hash_password
@@ -479,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("build", cmd_build, "計画ワークブックからデータベースを作成・更新する")
     p.add_argument("--plan", default=str(DEFAULT_PLAN), help="計画ワークブック (.xlsx)")
-    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument(
         "--sample",
         action="store_true",
@@ -488,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("history", cmd_history, "取込履歴を表示する")
     p = add("load-actuals", cmd_load_actuals, "年度の実績ファイルを検証して取り込む")
     p.add_argument("file", help="実績ワークブック (.xlsx)")
-    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument("--dry-run", action="store_true", help="検証と変更内容の表示だけを行う")
     p.add_argument("--plan-id", help=PLAN_ID_HELP)
     p = add("template", cmd_template, "年度の実績入力テンプレートを書き出す")
@@ -503,7 +600,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UPLOAD_ID",
         help="取込番号（history で確認）。複数や範囲（12-20）も可、まとめて取り消す",
     )
-    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument("--dry-run", action="store_true", help="変わる値の表示だけを行う")
     p = add("sample-workbook", cmd_sample_workbook, "架空のサンプル実績ワークブックを生成する")
     p.add_argument("--plan", default=str(DEFAULT_PLAN), help="計画ワークブック (.xlsx)")
@@ -517,6 +614,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_export, "評価一覧を書き出す（.xlsx は表ごとのシート、.csv は全年度）")
     p.add_argument("--out", required=True, help="書き出すファイル (.xlsx または .csv)")
     _add_selection(p)
+    p = add("publish", cmd_publish, "公表用の静的サイト（HTML・CSV・PDF）をフォルダに書き出す")
+    p.add_argument("--fy", required=True, type=_fiscal_year, help="年度（例: 2025、令和7年度）")
+    p.add_argument("--out", required=True, help="書き出すフォルダ")
+    p.add_argument("--plan-id", help="計画ID（既定: その年度を期間に含む最新の計画）")
+    p.add_argument(
+        "--with-comments",
+        action="store_true",
+        help="担当課のコメント（備考）を載せる（既定: 載せない。庁内向けの場合があるため）",
+    )
+    p.add_argument(
+        "--allow-sample",
+        action="store_true",
+        help="架空のサンプルデータがあっても作る（全ページに「架空」と表示。試用のみ）",
+    )
+    p = add(
+        "outlook-backtest",
+        cmd_outlook_backtest,
+        "見込み（傾向からの推計）を過去の年度で検証し、最終年度の評価との一致を表示する",
+    )
+    p.add_argument("--plan-id", help="計画ID（既定: すべての計画）")
     p = add(
         "hash-password", cmd_hash_password, "取込用パスワードのハッシュを作る（secrets.toml 用）"
     )
@@ -524,6 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@inert_output()  # text from files and names reaches the terminal inert (issue #10)
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

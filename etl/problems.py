@@ -6,7 +6,7 @@ code (tests assert codes and cells, never wording), what is wrong and how to fix
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
@@ -81,6 +81,11 @@ CATALOGUE: dict[str, Entry] = {
         "移動できます）、表の下の不要な行を削除して保存し直してください。本当に行が多い場合は"
         "ファイルを分割してください。",
     ),
+    "FILE_SHEET_TOO_LARGE": Entry(
+        "シートの使用範囲が大きすぎます（{detail}）。",
+        "表から遠く離れたセル（右端や下端）に値や書式が残っていないか確認し（Ctrl+End で最後の"
+        "セルへ移動できます）、表の外の不要な行と列を削除して保存し直してください。",
+    ),
     # --- workbook structure ---
     "SHEET_MISSING": Entry(
         "シート「{detail}」がありません。",
@@ -93,6 +98,15 @@ CATALOGUE: dict[str, Entry] = {
     "DUPLICATE_COLUMN": Entry(
         "見出し「{value}」の列が複数あります（{detail}）。どちらを読めばよいか判断できません。",
         "不要な方の列を削除するか、見出しを変えてください。",
+    ),
+    "SHEET_AMBIGUOUS": Entry(
+        "実績のシートが複数あります（{detail}）。どのシートを読めばよいか判断できません。",
+        "読み込むシートを「実績」の 1 枚だけにし、コピーしたシート（「実績 (2)」など）は削除するか"
+        "別の名前にしてください。",
+    ),
+    "MERGED_HEADER": Entry(
+        "見出しのセルが結合され（{detail}）、その右の列にも値があります。どの列の値か判断できません。",
+        "見出しのセルの結合を解除し、値を見出しの真下の列に入力してください。",
     ),
     "HEADER_NOT_FOUND": Entry(
         "見出し行（指標ID・年度・実績値）が見つかりません。",
@@ -141,6 +155,11 @@ CATALOGUE: dict[str, Entry] = {
     "NEGATIVE": Entry(
         "負の値「{value}」は入力できません。", "0 以上の値を入力してください。", raised_by=_ACTUALS
     ),
+    "NUMBER_TOO_LARGE": Entry(
+        "「{value}」は大きすぎて指標の値として扱えません（1,000兆以上）。",
+        "桁数や単位を誤っていないか確認し、指標の単位で入力してください（例: {hint}）。",
+        raised_by=_ACTUALS,
+    ),
     "UNKNOWN_KPI": Entry(
         "指標ID「{value}」はこの計画にありません。",
         "テンプレートの指標IDをそのまま使ってください。",
@@ -171,6 +190,10 @@ CATALOGUE: dict[str, Entry] = {
         "どちらか一方の行を削除してください。",
         raised_by=_ACTUALS,
     ),
+    "NOTE_TOO_LONG": Entry(
+        "備考が長すぎます（{detail}）。",
+        "備考は要点だけに短くしてください。詳しい説明は別の資料で情報システム課へ送ってください。",
+    ),
     # --- warnings (shown, not blocking) ---
     "PERCENT_FRACTION": Entry(
         "{value} は {detail}% の意味ではありませんか？",
@@ -190,6 +213,17 @@ CATALOGUE: dict[str, Entry] = {
         severity=WARNING,
         raised_by=_ACTUALS,
     ),
+    "LARGE_VALUE": Entry(
+        "「{value}」（単位: {detail}）は非常に大きな値です（10億以上）。",
+        "桁数や単位を誤っていないか確認してください。正しければこのままで構いません。",
+        severity=WARNING,
+        raised_by=_BOTH,
+    ),
+    "NOTE_CONTROL_CHARACTERS": Entry(
+        "備考に表示できない制御文字が含まれていたため取り除きました（{detail}）。",
+        "取り除いた後の内容で問題ないか確認してください。",
+        severity=WARNING,
+    ),
     "DUPLICATE_ROW": Entry(
         "同じ指標・年度の行が重複しています（値は同じ）。",
         "重複行を削除してください。",
@@ -200,7 +234,7 @@ CATALOGUE: dict[str, Entry] = {
 
 
 # Hints a fix cannot do without; callers that know more (the KPI's unit) pass their own.
-_DEFAULT_HINTS = {"BAD_NUMBER": "1200、780万"}
+_DEFAULT_HINTS = {"BAD_NUMBER": "1200、780万", "NUMBER_TOO_LARGE": "1200、780万"}
 
 
 @dataclass(frozen=True)
@@ -213,6 +247,7 @@ class Problem:
     fix: str = ""
     severity: str = ERROR
     file: str = ""
+    kpi_id: str = ""  # the 指標ID of the row, where the problem is in a row of KPI values
 
     @property
     def blocking(self) -> bool:
@@ -231,6 +266,7 @@ def problem(
     detail: object = "",
     file: str = "",
     hint: object = "",
+    kpi_id: str = "",
 ) -> Problem:
     """Build a Problem whose wording and severity come from the catalogue."""
     message, fix, severity, _ = CATALOGUE[code]
@@ -246,6 +282,7 @@ def problem(
         fix=fix.format(value=text, detail=detail, hint=hint),
         severity=severity,
         file=file,
+        kpi_id=kpi_id,
     )
 
 
@@ -276,25 +313,39 @@ class InputRejected(KpiError):
         super().__init__(f"{sum(p.blocking for p in problems)} 件のエラーがあります。")
 
 
+# Which KPI and what to do first (the clerk asks the department about a KPI, not a cell);
+# where, and the codes for support, after them (issue #10).
 PROBLEM_HEADERS = {
-    "severity": "区分",
-    "file": "ファイル",
-    "sheet": "シート",
-    "cell": "セル",
-    "value": "値",
-    "code": "コード",
+    "kpi_id": "指標ID",
+    "kpi_name": "指標名",
     "message": "内容",
     "fix": "直し方",
+    "cell": "セル",
+    "value": "値",
+    "severity": "区分",
+    "sheet": "シート",
+    "file": "ファイル",
+    "code": "コード",
 }
 SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告"}
 
 
-def problem_rows(problems: Iterable[Problem]) -> list[dict[str, str]]:
-    """Rows with Japanese headers, errors first: the one table every surface renders."""
+def problem_rows(
+    problems: Iterable[Problem], kpi_names: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """Rows with Japanese headers, errors first: the one table every surface renders.
+    `kpi_names` (指標ID -> 指標名) fills 指標名; without it (the CLI) there is no such column."""
     ordered = sorted(problems, key=lambda p: (p.severity != ERROR,))
     rows = []
     for p in ordered:
         row = p.as_row()
+        row["kpi_name"] = (kpi_names or {}).get(p.kpi_id, "")
         row["severity"] = SEVERITY_LABELS.get(p.severity, p.severity)
-        rows.append({label: row[key] for key, label in PROBLEM_HEADERS.items()})
+        rows.append(
+            {
+                label: row[key]
+                for key, label in PROBLEM_HEADERS.items()
+                if key != "kpi_name" or kpi_names is not None
+            }
+        )
     return rows

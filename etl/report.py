@@ -24,7 +24,8 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from etl.provenance import SAMPLE_WARNING, date_words
-from etl.static_charts import StaticCharts, is_missing
+from etl.static_charts import StaticCharts, half_width, is_missing
+from kpi import outlook
 from kpi.attention import (
     MOVEMENT_SYMBOLS,
     change_counts,
@@ -69,14 +70,23 @@ BOTTOM_MARGIN = 18.0
 EPW = 210.0 - 2 * PAGE_MARGIN
 HEADLINE_WIDTHS = (20.0, 20.0, 22.0, 22.0, 22.0, 22.0, 22.0, 30.0)
 KPI_LIST_WIDTHS = (18.0, 60.0, 34.0, 26.0, 16.0, 26.0)
+# with the 見込み column (issue #15), while the selected year is before the final year
+KPI_LIST_OUTLOOK_WIDTHS = (18.0, 46.0, 30.0, 22.0, 15.0, 22.0, 27.0)
+OUTLOOK_WIDTHS = (36.0,) * 5  # A-D 見込み and 見込み算出不可
 YEAR_TABLE_WIDTHS = (28.0, 34.0, 24.0, 16.0, 26.0, 52.0)  # 年度 fits on one line
 LEGEND_WIDTHS = (40.0, 140.0)
 # 要対応 and 前年度比 (issue 12)
 ATTENTION_WIDTHS = (16.0, 36.0, 22.0, 22.0, 20.0, 14.0, 22.0, 28.0)
 CHANGE_WIDTHS = (22.0, 18.0, 70.0, 35.0, 35.0)
+# A table cell wraps to at most this many lines; a longer text (a department's 1,000-character
+# comment) is cut there with 「…（※n）」 and printed whole below the table, where it may run
+# over pages: fpdf2 cannot break one table row across pages ("row too high", issue #10).
+MAX_CELL_LINES = 8
 TABLE_WIDTHS = {
     "headline": HEADLINE_WIDTHS,
     "kpi_list": KPI_LIST_WIDTHS,
+    "kpi_list_outlook": KPI_LIST_OUTLOOK_WIDTHS,
+    "outlook": OUTLOOK_WIDTHS,
     "year": YEAR_TABLE_WIDTHS,
     "legend": LEGEND_WIDTHS,
     "attention": ATTENTION_WIDTHS,
@@ -131,7 +141,7 @@ def _rate(value: object) -> str:
 
 
 def _target(text: object) -> str:
-    return _text(text) or "―"
+    return half_width(_text(text)) or "―"
 
 
 def _kpi_facts(row: pd.Series) -> str:
@@ -155,7 +165,7 @@ class _ReportPDF(FPDF):
         self.set_font(FONT_FAMILY, size=10)
         self.set_margins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
         self.set_auto_page_break(True, margin=BOTTOM_MARGIN)
-        self.cmap = self.fonts[FONT_FAMILY.lower()].cmap
+        self.cmap = self.fonts[FONT_FAMILY.lower()].cmap  # type: ignore[union-attr]  # a TTF font
         self.plan_name = self.clean(plan_name)
         self.year_label = self.clean(year_label)
         self.sample = sample
@@ -249,6 +259,9 @@ class _Report:
         self.projects = data.projects.set_index("project_id")
         self.kpi_pages: dict[str, _Placed] = {}
         self.project_pages: dict[str, _Placed] = {}
+        # 見込み (issue #15): only while the selected year is before a final year
+        self.outlook = outlook.summary(data, self.sel)
+        self.outlook_rows = outlook.for_selection(data, self.sel).set_index("kpi_id")
 
     # --- building blocks
 
@@ -296,7 +309,7 @@ class _Report:
             size * 0.55,
             pdf.clean(text),
             fill=bool(fill),
-            padding=(1, 1.5),
+            padding=(1, 1.5),  # type: ignore[arg-type]  # fpdf2 takes millimetres as floats
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
             wrapmode=WrapMode.CHAR,
@@ -313,9 +326,11 @@ class _Report:
         size: float = 8.5,
         row_styles: Sequence[FontFace | None] = (),
     ) -> None:
-        """A wrapping table whose column widths are millimetres adding up to <= EPW."""
+        """A wrapping table whose column widths are millimetres adding up to <= EPW. A cell
+        longer than MAX_CELL_LINES is cut and its whole text printed below the table."""
         assert sum(widths) <= EPW + 1e-6, widths
         pdf = self.pdf
+        rows, overflow = self.cut_long_cells(widths, header, rows)
         pdf.set_font(size=size)
         # fpdf2 takes the current colours as every cell's base style: start from known ones
         pdf.set_draw_color(110, 110, 110)
@@ -341,6 +356,42 @@ class _Report:
                     text, style = cell if isinstance(cell, tuple) else (cell, None)
                     row.cell(pdf.clean(text), style=style)
         pdf.ln(2)
+        for mark, text in overflow:
+            self.write(f"{mark} {text}", size=8)
+            pdf.ln(1)
+
+    def cut_long_cells(
+        self,
+        widths: Sequence[float],
+        header: Sequence[str],
+        rows: Iterable[Sequence[str | tuple[str, FontFace | None]]],
+    ) -> tuple[list[list[str | tuple[str, FontFace | None]]], list[tuple[str, str]]]:
+        """Rows whose every cell fits in MAX_CELL_LINES, and the (mark, whole text) of the
+        cells that were cut."""
+        out: list[list[str | tuple[str, FontFace | None]]] = []
+        overflow: list[tuple[str, str]] = []
+        for cells in rows:
+            row: list[str | tuple[str, FontFace | None]] = []
+            for c, cell in enumerate(cells):
+                text, style = cell if isinstance(cell, tuple) else (cell, None)
+                if len(text) > 40 and self.lines_needed(text, widths[c]) > MAX_CELL_LINES:
+                    mark = f"※{len(overflow) + 1}"
+                    overflow.append((mark, f"{header[c]}: {text}"))
+                    text = self.cut(text, widths[c], f"…（{mark}）")
+                row.append((text, style) if style is not None else text)
+            out.append(row)
+        return out, overflow
+
+    def cut(self, text: str, width: float, tail: str) -> str:
+        """The longest start of `text` that, followed by `tail`, fits in MAX_CELL_LINES."""
+        low, high = 0, len(text)
+        while low < high:
+            mid = (low + high + 1) // 2
+            if self.lines_needed(text[:mid] + tail, width) <= MAX_CELL_LINES:
+                low = mid
+            else:
+                high = mid - 1
+        return text[:low] + tail
 
     def grade_cell(self, grade: object) -> tuple[str, FontFace | None]:
         g = _text(grade)
@@ -354,7 +405,7 @@ class _Report:
         self.pdf.set_font(size=8.5)
         return (
             len(
-                self.pdf.multi_cell(
+                self.pdf.multi_cell(  # type: ignore[arg-type]  # output="LINES": a list
                     width - 2.4,
                     4,
                     self.pdf.clean(text),
@@ -448,6 +499,7 @@ class _Report:
             colour=MUTED,
         )
         pdf.ln(3)
+        self.outlook_summary()
         self.heading("基本方針別の状況", size=12)
         self._policy_table()
         pdf.ln(1)
@@ -475,7 +527,7 @@ class _Report:
         """要対応 (C / D / 未報告, worst first, with the department's comment) and 前年度比
         (every KPI graded this year, worsened first): issue 12, from kpi.attention."""
         attention = needs_attention(self.data, self.sel)
-        self.heading("要対応の指標（C・D・未報告）", size=12)
+        self.heading("要対応の指標", size=12)
         if attention.empty:
             self.write("C・D・未報告の指標はありません。", size=9)
         else:
@@ -516,6 +568,30 @@ class _Report:
                 size=8,
             )
 
+    def outlook_summary(self) -> None:
+        """見込み counts (issue #15): a forecast, said so in the heading and the note."""
+        s = self.outlook
+        if s is None:
+            return
+        self.heading(outlook.summary_title(s), size=12)
+        shown = (*GRADED, outlook.CANNOT)
+        self.table(
+            OUTLOOK_WIDTHS,
+            tuple(outlook.badge(g) for g in shown),
+            [tuple(str(s.counts[g]) for g in shown)],
+            align=("CENTER",) * len(shown),
+            size=9,
+        )
+        self.write(outlook.summary_note(s), size=8, colour=MUTED)
+        self.pdf.ln(2)
+
+    def outlook_words(self, kpi_id: str) -> str:
+        """The KPI's 見込み for the list and its block: '' unless a forecast or not computable."""
+        if self.outlook is None or kpi_id not in self.outlook_rows.index:
+            return ""
+        r = self.outlook_rows.loc[kpi_id].to_dict()
+        return outlook.export_words({**r, "kpi_id": kpi_id})
+
     def _policy_table(self) -> None:
         table = by_policy(self.data, self.sel)
         shown = [g for g in ALL_GRADES if g in GRADED or g == NOT_REPORTED or table[g].any()]
@@ -551,13 +627,22 @@ class _Report:
                     ),
                     _rate(r["achievement_rate"]),
                     self.grade_cell(r["grade"]),
+                    *((self.outlook_words(str(r["kpi_id"])) or "―",) if self.outlook else ()),
                 )
             )
+        if self.outlook is None:
+            self.table(
+                KPI_LIST_WIDTHS,
+                ("指標ID", "指標名", "目標", "実績", "達成率", "評価"),
+                rows,
+                align=("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
+            )
+            return
         self.table(
-            KPI_LIST_WIDTHS,
-            ("指標ID", "指標名", "目標", "実績", "達成率", "評価"),
+            KPI_LIST_OUTLOOK_WIDTHS,
+            ("指標ID", "指標名", "目標", "実績", "達成率", "評価", "見込み（最終年度）"),
             rows,
-            align=("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
+            align=("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
         )
 
     def project_sections(self) -> None:
@@ -629,16 +714,20 @@ class _Report:
             6.0
             + 5.0
             + sum(  # heading row and the space after, then each row
-                max(
-                    self.lines_needed(_text(r["note"]), YEAR_TABLE_WIDTHS[5]),
-                    self.lines_needed(_target(r["target_text"]), YEAR_TABLE_WIDTHS[1]),
+                min(
+                    MAX_CELL_LINES,
+                    max(
+                        self.lines_needed(_text(r["note"]), YEAR_TABLE_WIDTHS[5]),
+                        self.lines_needed(_target(r["target_text"]), YEAR_TABLE_WIDTHS[1]),
+                    ),
                 )
                 * 4.1
                 + 1.7
                 for r in h.to_dict("records")
             )
         )
-        return 14.0 + (CHART_H_MM + 3 if self.has_chart(h) else 6.0) + table
+        facts = 14.0 + (4.5 if self.outlook_words(kpi_id) else 0.0)  # 見込み may take a line
+        return facts + (CHART_H_MM + 3 if self.has_chart(h) else 6.0) + table
 
     def kpi_block(self, kpi_id: str) -> None:
         pdf = self.pdf
@@ -660,8 +749,10 @@ class _Report:
         year_row = h[h["fiscal_year"] == self.fy]
         verdict = badge_text(_text(year_row["grade"].iloc[0])) if len(year_row) else "―"
         self.write(f"指標 {kpi_id}　{first['kpi_name']}", size=10.5, h=5.5)
+        forecast = self.outlook_words(kpi_id)
         self.write(
-            f"{_kpi_facts(first)}　／　{era_name(self.fy)}の評価: {verdict}",
+            f"{_kpi_facts(first)}　／　{era_name(self.fy)}の評価: {verdict}"
+            + (f"　／　見込み: {forecast}" if forecast else ""),
             size=8.5,
             h=4.5,
             colour=MUTED,

@@ -24,12 +24,12 @@ from html import escape
 import pandas as pd
 
 from kpi.fiscal import era_name
-from kpi.status import GRADED, NOT_GRADED, NOT_REPORTED, STYLES
+from kpi.status import GRADED, NOT_GRADED, NOT_REPORTED, OTHER_TARGET, STYLES, TARGET_MARKERS
 
 FONT = "Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 INK = "#222222"
 MUTED = "#555555"  # 7.4:1 on white
-TARGET_MARKS = {">=": "▲", "<=": "▼", "=": "◆"}
+TARGET_MARKS = {c: m.glyph for c, m in TARGET_MARKERS.items()}  # the one vocabulary
 
 
 def short_number(value: float, unit: str = "") -> str:
@@ -153,7 +153,7 @@ def kpi_svg(
     for x, y, c in points:
         parts.append(
             f'<text x="{x:.1f}" y="{y + f * 0.45:.1f}" font-size="{f * 1.3:g}" fill="#000000"'
-            f' text-anchor="middle">{TARGET_MARKS.get(c or "", "●")}</text>'
+            f' text-anchor="middle">{TARGET_MARKS.get(c or "", OTHER_TARGET.glyph)}</text>'
         )
     for cx, fy in zip(centres, years, strict=True):
         parts.append(_text(cx, height - 4, year_label(fy), f))

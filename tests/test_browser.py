@@ -157,7 +157,9 @@ def test_council_screens_on_projector_and_tablet(app, tmp_path, width, height):
     with chromium_page(width, height) as page:
         page.goto(f"{url}/council")
         wait_for_app(page)
-        total = int(re.search(r"\d+ / (\d+)", page.locator("[data-testid=stMain]").inner_text())[1])
+        found = re.search(r"\d+ / (\d+)", page.locator("[data-testid=stMain]").inner_text())
+        assert found is not None
+        total = int(found[1])
         assert total >= 4  # a title screen and at least one screen per policy
         for n in range(1, total + 1):
             page.wait_for_function(f"() => document.body.innerText.includes('{n} / {total}')")

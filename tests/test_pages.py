@@ -3,14 +3,18 @@ filters change what is shown."""
 
 from __future__ import annotations
 
+import csv as csv_module
+import io
 import re
 
+import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl import cli
 from kpi import service
 from kpi.config import ROOT, load_settings
+from tests.downloads import download, record_downloads
 
 PAGE_FILES = sorted(f"views/{p.name}" for p in (ROOT / "views").glob("*.py"))
 PROJECT_ID = re.compile(r"\b(\d-\d{1,2}-\d{1,2})\b")
@@ -46,9 +50,13 @@ def open_page(page: str, **filters) -> AppTest:
     return at
 
 
+def plain(markdown: str) -> str:
+    """The text a reader sees: data is Markdown-escaped (ui.format.md)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
 def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    return "\n".join(parts)
+    return plain("\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]))
 
 
 def frame(at: AppTest, column: str):
@@ -82,6 +90,7 @@ def test_overview_department_filter(app_env):
 
 def test_overview_policy_filter(app_env):
     at = open_page("views/overview.py", policy=[3])
+    # h3 under 指標ボード (h2)
     headers = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert headers and all("基本方針3" in h for h in headers)
     # policy 3 prints 2-4-3's KPIs again under 3-2-1 (再掲)
@@ -118,7 +127,7 @@ def test_kpi_detail_lists_only_filtered_kpis(app_env):
 def test_kpi_detail_shows_grade_table_and_project(app_env):
     at = open_page("views/kpi_detail.py")
     at.selectbox(key="kpi_pick").set_value("2-5-3-3").run()
-    assert at.header[0].value.startswith("2-5-3-3")
+    assert plain(at.header[0].value).startswith("2-5-3-3")
     years = frame(at, "評価")
     assert len(years) == 5 and years["目標値"].str.contains("以下").all()
     assert "低いほど良い" in texts(at)
@@ -148,7 +157,7 @@ def test_a_link_to_an_unknown_kpi_says_so(app_env):
     at.switch_page("views/kpi_detail.py")
     at.query_params["kpi"] = "9-9-9-9"
     at.run()
-    assert any("9-9-9-9" in w.value and "見つからない" in w.value for w in at.warning)
+    assert any("9-9-9-9" in plain(w.value) and "見つからない" in w.value for w in at.warning)
     assert at.selectbox(key="kpi_pick").value == "1-1-2-1"
 
 
@@ -264,17 +273,35 @@ def test_council_screens_split_long_policies(app_env):
     data = service.plan_data(app_env, "hadano-r3-r7")
     screens = council_screens(data, select(data, Filters()), per_screen=3)
     assert screens[0].policy_no is None
-    by_policy = {}
+    by_policy: dict[int | None, list[str]] = {}
     for s in (s for s in screens if s.kind == "policy"):
         by_policy.setdefault(s.policy_no, []).extend(s.kpi_ids)
         assert len(s.kpi_ids) <= 3
     assert {p: len(ids) for p, ids in by_policy.items()} == {1: 15, 2: 18, 3: 4}
 
 
-def test_reports_page_offers_the_files(app_env):
+def test_reports_page_offers_the_files(app_env, monkeypatch):
+    seen = record_downloads(monkeypatch)
     at = open_page("views/reports.py", policy=[2])
     text = texts(at)
     assert "基本方針: 2" in text and "事業" in text
+    files = {
+        b.key: download(at, seen, b.label)
+        for b in at.download_button
+        if b.key in ("dl-pdf", "dl-xlsx", "dl-csv")
+    }
+    pdf_name, pdf = files["dl-pdf"]
+    xlsx_name, xlsx = files["dl-xlsx"]
+    csv_name, csv = files["dl-csv"]
+    assert pdf_name and pdf_name.endswith(".pdf") and pdf.startswith(b"%PDF")
+    assert xlsx_name and xlsx_name.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    assert "出力条件" in book.sheetnames
+    conditions = " ".join(str(c.value) for row in book["出力条件"].iter_rows() for c in row)
+    assert "基本方針: 2" in conditions  # the filters travel with the file
+    assert csv_name and csv_name.endswith(".csv") and csv.startswith(b"\xef\xbb\xbf")
+    rows = list(csv_module.DictReader(io.StringIO(csv.decode("utf-8-sig"))))
+    assert rows and {r["指標ID"][:1] for r in rows} == {"2"}  # policy 2's KPIs only
 
 
 def test_projects_detail_opens_from_a_link(app_env):

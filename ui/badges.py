@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import streamlit as st
 
 from kpi.config import Grading
 from kpi.status import ALL_GRADES, STYLES, badge_text, band_description
 
-_BADGE_COLOURS = {"A": "blue", "B": "violet", "C": "orange", "D": "red"}
+BadgeColour = Literal["blue", "violet", "orange", "red", "gray"]
+_BADGE_COLOURS: dict[str, BadgeColour] = {"A": "blue", "B": "violet", "C": "orange", "D": "red"}
 
 
 def grade_badge(grade: str | None) -> None:
@@ -18,7 +21,7 @@ def grade_badge(grade: str | None) -> None:
 def legend(grading: Grading) -> None:
     desc = band_description(grading.grade_b_min, grading.grade_c_min)
     lines = [f"- **{badge_text(g)}**: {desc[g]}" for g in ALL_GRADES]
-    st.markdown("\n".join(lines))
+    st.markdown("\n".join(lines))  # text-safe: symbols and configured numbers
 
 
 __all__ = ["STYLES", "grade_badge", "legend"]
