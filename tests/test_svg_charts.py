@@ -34,7 +34,8 @@ def texts(svg: str) -> list[str]:
 def test_bars_carry_value_and_grade_symbol_and_targets_their_comparator():
     svg = kpi_svg(history(), label="テスト<指標>")
     root = ET.fromstring(svg)  # well-formed, the label escaped
-    assert root.find(f"{NS}title").text == "テスト<指標>"
+    title = root.find(f"{NS}title")
+    assert title is not None and title.text == "テスト<指標>"
     words = texts(svg)
     for mark in ("◎A", "○B", "×D"):
         assert mark in words
@@ -43,7 +44,8 @@ def test_bars_carry_value_and_grade_symbol_and_targets_their_comparator():
     assert words.count("▲") == 5  # a ▲ marker per numeric target (以上)
     bars = [r for r in root.iter(f"{NS}rect")]
     assert [b.get("fill") for b in bars] == [STYLES[g].colour for g in ("A", "B", "D")]
-    assert root.find(f"{NS}polyline").get("stroke-dasharray")  # the target line is dashed
+    line = root.find(f"{NS}polyline")
+    assert line is not None and line.get("stroke-dasharray")  # the target line is dashed
 
 
 def test_lower_is_better_targets_point_down_and_text_targets_are_named():
@@ -62,7 +64,7 @@ def test_lower_is_better_targets_point_down_and_text_targets_are_named():
 def test_font_size_and_width_are_what_the_caller_asks():
     root = ET.fromstring(kpi_svg(history(), width=340, height=220, font_px=19))
     assert root.get("width") == "340" and root.get("viewBox") == "0 0 340 220"
-    sizes = {float(t.get("font-size")) for t in root.iter(f"{NS}text")}
+    sizes = {float(t.get("font-size") or 0) for t in root.iter(f"{NS}text")}
     assert min(sizes) >= 19
 
 
