@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,13 +93,18 @@ def settle(
     charts arrive late (a lazily loaded bundle) is not settled before `min_charts` are there."""
     deadline = time.monotonic() + TIMEOUT
     requests = _requests.get(id(page))
+    state = None
     while time.monotonic() < deadline:
         state = page.evaluate(SETTLED, [wanted, min_charts])
         busy = bool(requests and requests.open)
         if state and not busy and state["now"] - state["last"] >= quiet * 1000:
             return (max(state["last"], start_ms) - start_ms) / 1000, int(state["charts"])
         time.sleep(0.05)
-    raise TimeoutError(f"page did not settle within {TIMEOUT:.0f} s: {page.url}")
+    pending = [r.url for r in requests.open] if requests else []
+    raise TimeoutError(
+        f"page did not settle within {TIMEOUT:.0f} s: {page.url}; state {state}, "
+        f"{min_charts} charts wanted, requests in flight: {pending[:5]}"
+    )
 
 
 def navigate(page: Any, target: Target, *, learn: bool = False) -> tuple[float, int]:
@@ -134,8 +141,16 @@ def page_urls(base: str) -> list[Target]:
     return out
 
 
-def run(repeats: int = 5, db: Path | None = None) -> dict:
-    """Time every page; returns {"rows": [...], "charts": {...}} with seconds per run."""
+def run(
+    repeats: int = 5,
+    db: Path | None = None,
+    compare: Path | None = None,
+    only: tuple[str, ...] = (),
+) -> dict:
+    """Time every page (or the pages titled in `only`); returns {"times": {page: [seconds]},
+    "charts": {page: plotly charts}}. `compare`: another checkout of the app (the code before
+    a change) served beside this one; its 概況 and 庁議モード are timed in the same rounds,
+    named 「比較: …」, so that before and after are measured under the same load."""
     from playwright.sync_api import sync_playwright
 
     from bench.run import db_file, prepare
@@ -150,9 +165,11 @@ def run(repeats: int = 5, db: Path | None = None) -> dict:
     shown, others = fy_label(2025), [fy_label(y) for y in (2024, 2023, 2022, 2021)]
     times: dict[str, list[float]] = {}
     charts: dict[str, int] = {}
+    other = streamlit_server(env, compare / "app.py", cwd=compare) if compare else nullcontext(None)
     with (
         streamlit_server(env) as app,
         streamlit_server(env, ROOT / "bench" / "trivial_app.py") as trivial,
+        other as before,
         sync_playwright() as p,
     ):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -161,19 +178,27 @@ def run(repeats: int = 5, db: Path | None = None) -> dict:
         page = context.new_page()
         _requests[id(page)] = Requests(page)
         # the trivial page has one chart whatever the warm-up sees
-        targets = [Target(TRIVIAL, trivial + "/", charts=1), *page_urls(app)]
+        pages = [t for t in page_urls(app) if not only or t.name in only]
+        targets = [Target(TRIVIAL, trivial + "/", charts=1), *pages]
+        if before:
+            targets += [
+                Target(f"比較: {t.name}", t.url)
+                for t in page_urls(before)
+                if t.name in ("概況", "庁議モード")
+            ]
         for t in targets:  # warm: the server's caches, the browser's cache of the bundle
             navigate(page, t, learn=True)
-        home = targets[1].charts
+        home = next((t.charts for t in targets if t.name == "概況"), 0)
         for n in range(repeats):
             for t in targets:
                 seconds, count = navigate(page, t)
                 times.setdefault(t.name, []).append(seconds)
                 charts[t.name] = count
-            seconds, count = change_year(page, app, shown, others[n % len(others)], home)
-            times.setdefault(FILTER_CHANGE, []).append(seconds)
-            charts[FILTER_CHANGE] = count
-            print(f"browser: round {n + 1}/{repeats} done", flush=True)
+            if not only or "概況" in only:
+                seconds, count = change_year(page, app, shown, others[n % len(others)], home)
+                times.setdefault(FILTER_CHANGE, []).append(seconds)
+                charts[FILTER_CHANGE] = count
+            print(f"browser: round {n + 1}/{repeats} done", file=sys.stderr, flush=True)
         browser.close()
     return {"times": times, "charts": charts, "quiet_s": QUIET}
 
@@ -193,7 +218,7 @@ def report(result: dict) -> list[str]:
     ]
     for name, ts in times.items():
         med = statistics.median(ts)
-        aim = None if name == TRIVIAL else AIMS.get(name, 1.5)
+        aim = None if name == TRIVIAL or name.startswith("比較") else AIMS.get(name, 1.5)
         ratio = med / base
         lines.append(
             f"| {name} | {med * 1000:,.0f} ({min(ts) * 1000:,.0f}–{max(ts) * 1000:,.0f}) | "
@@ -207,8 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.browser", description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--db", type=Path, help="database (default: the bench's seed database)")
+    ap.add_argument(
+        "--compare", type=Path, help="another checkout (e.g. before a change) timed in the same run"
+    )
+    ap.add_argument("--only", nargs="+", default=(), help="page titles to time (default: all)")
     args = ap.parse_args(argv)
-    print("\n".join(report(run(args.repeats, args.db))))
+    result = run(args.repeats, args.db, args.compare, tuple(args.only))
+    print("\n".join(report(result)))
     return 0
 
 

@@ -405,6 +405,10 @@ def report(results: dict) -> str:
                 f"{change} | {r['peak_mb']:.0f} |"
             )
         lines.append("")
+    if results.get("browser"):
+        from bench import browser
+
+        lines += [*browser.report(results["browser"]), ""]
     return "\n".join(lines)
 
 
@@ -414,8 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--only",
         nargs="+",
-        choices=["actuals", "build", "report", "pages"],
-        help="benchmarks to run",
+        choices=["actuals", "build", "report", "pages", "browser"],
+        help="benchmarks to run (browser: Chromium, seed database; not in the default set)",
     )
     p.add_argument("--repeats", type=int, help="runs per step (default 5; 3 at 1,741 plans)")
     p.add_argument(
@@ -450,6 +454,10 @@ def main(argv: list[str] | None = None) -> int:
         save()
     if "pages" in only:
         results["pages"] = bench_pages(sizes, repeats)
+    if "browser" in only:
+        from bench import browser
+
+        results["browser"] = browser.run(repeats)
     save()
     text = report(results)
     (RESULTS / f"{label}.md").write_text(text + "\n")

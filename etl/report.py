@@ -26,6 +26,13 @@ from fpdf.enums import WrapMode, XPos, YPos
 from etl.provenance import SAMPLE_WARNING, date_words
 from etl.static_charts import StaticCharts, half_width, is_missing
 from kpi import outlook
+from kpi.attention import (
+    MOVEMENT_SYMBOLS,
+    change_counts,
+    change_table,
+    grade_changes,
+    needs_attention,
+)
 from kpi.charts import format_value
 from kpi.config import Grading, load_settings
 from kpi.dashboard import (
@@ -68,6 +75,9 @@ KPI_LIST_OUTLOOK_WIDTHS = (18.0, 46.0, 30.0, 22.0, 15.0, 22.0, 27.0)
 OUTLOOK_WIDTHS = (36.0,) * 5  # A-D 見込み and 見込み算出不可
 YEAR_TABLE_WIDTHS = (28.0, 34.0, 24.0, 16.0, 26.0, 52.0)  # 年度 fits on one line
 LEGEND_WIDTHS = (40.0, 140.0)
+# 要対応 and 前年度比 (issue 12)
+ATTENTION_WIDTHS = (16.0, 36.0, 22.0, 22.0, 20.0, 14.0, 22.0, 28.0)
+CHANGE_WIDTHS = (22.0, 18.0, 70.0, 35.0, 35.0)
 # A table cell wraps to at most this many lines; a longer text (a department's 1,000-character
 # comment) is cut there with 「…（※n）」 and printed whole below the table, where it may run
 # over pages: fpdf2 cannot break one table row across pages ("row too high", issue #10).
@@ -79,6 +89,8 @@ TABLE_WIDTHS = {
     "outlook": OUTLOOK_WIDTHS,
     "year": YEAR_TABLE_WIDTHS,
     "legend": LEGEND_WIDTHS,
+    "attention": ATTENTION_WIDTHS,
+    "changes": CHANGE_WIDTHS,
 }
 
 
@@ -507,7 +519,54 @@ class _Report:
             size=8,
             colour=MUTED,
         )
+        pdf.ln(2)
+        self.attention_and_changes()
         self.kpi_list()
+
+    def attention_and_changes(self) -> None:
+        """要対応 (C / D / 未報告, worst first, with the department's comment) and 前年度比
+        (every KPI graded this year, worsened first): issue 12, from kpi.attention."""
+        attention = needs_attention(self.data, self.sel)
+        self.heading("要対応の指標", size=12)
+        if attention.empty:
+            self.write("C・D・未報告の指標はありません。", size=9)
+        else:
+            self.table(
+                ATTENTION_WIDTHS,
+                ("指標ID", "指標名", "評価", "実績", "目標", "達成率", "主管課", "コメント"),
+                [
+                    (
+                        str(r["kpi_id"]),
+                        str(r["kpi_name"]),
+                        self.grade_cell(r["grade"]),
+                        str(r["actual_text"]),
+                        str(r["target_text"]),
+                        str(r["rate_text"]),
+                        str(r["lead"]),
+                        str(r["note"]) or "―",
+                    )
+                    for r in attention.to_dict("records")
+                ],
+                align=("CENTER", "LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "LEFT", "LEFT"),
+                size=8,
+            )
+        changes = grade_changes(self.data, self.sel)
+        counts = change_counts(changes)
+        self.heading(f"前年度比（{fy_label(self.fy - 1)} → {fy_label(self.fy)}）", size=12)
+        self.write(
+            "、".join(f"{MOVEMENT_SYMBOLS[m]} {m} {n}" for m, n in counts.items())
+            + "（今年度に A〜D の評価がある指標。前年度に評価がなかった指標は「新たに評価」）",
+            size=9,
+        )
+        if len(changes):
+            table = change_table(changes)
+            self.table(
+                CHANGE_WIDTHS,
+                tuple(table.columns),
+                [tuple(str(v) for v in row) for row in table.itertuples(index=False)],
+                align=("LEFT", "CENTER", "LEFT", "LEFT", "LEFT"),
+                size=8,
+            )
 
     def outlook_summary(self) -> None:
         """見込み counts (issue #15): a forecast, said so in the heading and the note."""

@@ -53,8 +53,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str], script: Path = ROOT / "app.py") -> Iterator[str]:
-    """`streamlit run script` (the app by default) on a free port; yields its URL."""
+def streamlit_server(
+    env: dict[str, str], script: Path = ROOT / "app.py", cwd: Path = ROOT
+) -> Iterator[str]:
+    """`streamlit run script` (the app by default) from `cwd` on a free port; yields its URL."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -72,7 +74,7 @@ def streamlit_server(env: dict[str, str], script: Path = ROOT / "app.py") -> Ite
         "false",
     ]
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        cmd, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:

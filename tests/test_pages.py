@@ -77,7 +77,8 @@ def test_page_runs_without_exception(app_env, page):
 
 
 def board_kpis(at: AppTest) -> set[str]:
-    return set(re.findall(r"\*\*(\d-\d-\d-\d)\*\*", texts(at)))
+    # a card's id in bold: markdown (council cards) or HTML (the board's card grid)
+    return set(re.findall(r"(?:\*\*|<strong>)(\d-\d-\d-\d)(?:\*\*|</strong>)", texts(at)))
 
 
 def test_overview_department_filter(app_env):

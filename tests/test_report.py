@@ -405,3 +405,26 @@ def test_cli_report_rejects_bad_input(seed_db: Settings, tmp_path: Path, capsys)
     with pytest.raises(SystemExit) as exc:
         main(["report", *db, "--out", out, "--grade", "Z"])
     assert exc.value.code == EXIT_USAGE
+
+
+def test_report_lists_attention_and_year_on_year_changes_worsened_first(full):
+    """Issue 12: the summary lists the C / D / 未報告 KPIs and the 前年度比 list (低下 first)."""
+    from kpi.attention import DOWN, change_table, grade_changes, needs_attention
+    from kpi.dashboard import select
+
+    _, data, texts, _ = full
+    text = flat("\n".join(texts))
+    sel = select(data, FY2025)
+    attention = needs_attention(data, sel)
+    assert len(attention) and "要対応の指標" in text
+    for kpi_id, name in zip(attention["kpi_id"], attention["kpi_name"], strict=True):
+        assert flat(f"{kpi_id}{name}") in text
+    changes = grade_changes(data, sel)
+    table = change_table(changes)
+    assert "前年度比" in text
+    # the rows in the PDF's order: every 低下 row before any other
+    rows = [flat("".join(map(str, r))) for r in table.itertuples(index=False)]
+    positions = [text.find(r) for r in rows]
+    assert all(p >= 0 for p in positions), rows
+    assert positions == sorted(positions)
+    assert list(changes["movement"]).count(DOWN) == 0 or changes["movement"].iloc[0] == DOWN

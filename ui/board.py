@@ -6,6 +6,9 @@ a trivial page to settle in a real browser (docs/benchmarks.md, browser benchmar
 
 from __future__ import annotations
 
+from html import escape
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 
@@ -94,3 +97,58 @@ def kpi_cards(
                         query_params={"kpi": kpi_id},
                         icon=":material/query_stats:",
                     )
+
+
+# The board of 概況: one HTML block per policy instead of three Streamlit elements per card.
+# ~35 cards made ~150 elements (columns, markdown, chart, link) for the browser to lay out;
+# one block per policy settles faster (docs/benchmarks.md, browser). The link to a KPI's
+# detail is a plain link carrying the current query string, so the filters survive it.
+_GRID_CSS = """<style>
+.kpi-grid {display: grid; grid-template-columns: repeat(auto-fill, minmax(290px, 1fr)); gap: 1rem;}
+.kpi-card {border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.75rem 1rem;}
+.kpi-card p {margin: 0 0 0.25rem 0;}
+.kpi-card svg {display: block; margin: 0.25rem 0;}
+.kpi-card .kpi-text-target {color: #555555; font-size: 0.875rem;}
+</style>"""
+
+
+def _card_html(
+    plan_id: str,
+    data: PlanData,
+    row: pd.Series,
+    kpi_id: str,
+    drawable: bool,
+    query: dict[str, list[str]],
+) -> str:
+    name = str(row["kpi_name"])
+    parts = [
+        '<div class="kpi-card">',
+        f"<p><strong>{escape(kpi_id)}</strong>　{escape(name)}</p>",
+        f"<p><strong>{escape(badge_text(row['grade']))}</strong></p>",
+        f"<p>{escape(numbers_line(row))}</p>",
+    ]
+    if drawable:
+        parts.append(_svg(plan_id, data, kpi_id, name, False))
+    else:
+        texts = " / ".join(data.text_targets(kpi_id))
+        parts.append(
+            f'<p class="kpi-text-target">文章による目標（評価対象外）: {escape(texts)}</p>'
+        )
+    href = "kpi_detail?" + urlencode({**query, "kpi": kpi_id}, doseq=True)
+    parts.append(
+        f'<p><a href="{escape(href)}" target="_self">{escape(kpi_id)} の詳細を見る</a></p>'
+    )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def kpi_card_grid(
+    plan_id: str, data: PlanData, year_status: pd.DataFrame, kpi_ids: list[str]
+) -> None:
+    """The cards of `kpi_ids` as one block (a grid: three or more per row, fewer on a tablet)."""
+    year = year_status.set_index("kpi_id")
+    drawable = data.chartable_kpis()
+    query = {k: st.query_params.get_all(k) for k in st.query_params if k != "kpi"}
+    cards = [_card_html(plan_id, data, year.loc[k], k, k in drawable, query) for k in kpi_ids]
+    st.html(_GRID_CSS)
+    st.markdown('<div class="kpi-grid">' + "".join(cards) + "</div>", unsafe_allow_html=True)

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import service
+from kpi.attention import grade_changes, needs_attention, policy_rates
 from kpi.config import Settings, load_settings
 from kpi.dashboard import Filters, PlanData, Selection, by_policy, select, status_table
 from kpi.fiscal import fy_label
@@ -146,3 +147,18 @@ def policy_table(ctx: PageContext) -> pd.DataFrame:
 def selection_status_table(ctx: PageContext, *, all_years: bool = True) -> pd.DataFrame:
     """status_table of the current selection (a copy: the caller may change it)."""
     return _status_table(*cache_key(ctx.plan_id), ctx.filters, all_years)
+
+
+# 要対応, 前年度比 and per-policy rates (issue 12), per filter set like the tables above.
+@st.cache_data(show_spinner=False, max_entries=256)
+def _attention(
+    db: str, version: tuple[int, int], plan_id: str, today: str, filters: Filters
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    data = plan_data(plan_id)
+    sel = _selection(db, version, plan_id, today, filters)
+    return needs_attention(data, sel), grade_changes(data, sel), policy_rates(data, sel)
+
+
+def attention(ctx: PageContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(needs_attention, grade_changes, policy_rates) of the current selection (copies)."""
+    return _attention(*cache_key(ctx.plan_id), ctx.filters)

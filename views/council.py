@@ -15,8 +15,6 @@ from kpi.attention import (
     attention_table,
     change_counts,
     change_table,
-    grade_changes,
-    needs_attention,
 )
 from kpi.dashboard import by_policy, council_screens, headline
 from kpi.fiscal import fy_label
@@ -30,7 +28,7 @@ from ui.format import md, percent_text
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
-attention = needs_attention(data, sel)
+attention, changes, _ = context.attention(ctx)
 # three charts fill a 1366x768 projector
 screens = council_screens(data, sel, per_screen=3, attention=list(attention["kpi_id"]))
 
@@ -134,7 +132,6 @@ elif screen.kind == "attention":
         )
         st.table(attention_table(rows).set_index("指標ID"))
 elif screen.kind == "changes":
-    changes = grade_changes(data, sel)
     counts = change_counts(changes)
     st.markdown(
         f"{fy_label(sel.fiscal_year - 1)} → {fy_label(sel.fiscal_year)}"

@@ -2,22 +2,17 @@
 
 import streamlit as st
 
-from kpi import charts
 from kpi.attention import (
     MOVEMENT_SYMBOLS,
     attention_table,
     change_counts,
-    grade_changes,
-    needs_attention,
-    policy_rates,
 )
 from kpi.dashboard import headline
 from kpi.fiscal import fy_label
 from kpi.status import GRADED, badge_text
 from ui import badges, context, downloads
-from ui import charts as ui_charts
 from ui import outlook as outlook_blocks
-from ui.board import kpi_cards
+from ui.board import kpi_card_grid
 from ui.format import md
 
 ctx = context.current()
@@ -45,7 +40,7 @@ for col, g in zip(row2, GRADED, strict=True):
 
 # What failed, and why: first on the page (issue 12).
 st.header("要対応の指標", anchor=False)
-attention = needs_attention(data, sel)
+attention, changes, rates = context.attention(ctx)
 if attention.empty:
     st.success(
         f"{fy_label(sel.fiscal_year)}に C・D・未報告の指標、見込みが C・D の指標はありません。",
@@ -60,7 +55,6 @@ else:
     # st.table wraps long comments instead of cutting them off at the window's edge
     st.table(attention_table(attention).set_index("指標ID"))
 
-changes = grade_changes(data, sel)
 moved = change_counts(changes)
 st.header(f"前年度比（{fy_label(sel.fiscal_year - 1)}から）", anchor=False)
 cols = st.columns(4)
@@ -70,22 +64,13 @@ for col, (movement, n) in zip(cols, moved.items(), strict=True):
 outlook_blocks.counts_block(data, sel)  # 見込み: only while the year is before the final one
 
 st.header("基本方針別の状況", anchor=False)
-rates = policy_rates(data, sel)
 if rates.empty:
     st.info("条件に合う指標がありません。サイドバーの絞り込みを確認してください。")
 else:
     st.caption("達成率＝評価済の指標のうち A（達成）の割合")
+    # A table, not a chart: it holds the counts and the rates, and the page settles faster
+    # without a plotly chart (docs/benchmarks.md, browser). 庁議モード keeps the bar chart.
     st.table(rates.set_index("基本方針"))
-    table = context.policy_table(ctx)
-    # Short labels on the chart (the bars keep their width on a tablet); names in the table.
-    bars = table.assign(基本方針="基本方針" + table["policy_no"].astype(str))
-    ui_charts.show(
-        ui_charts.cached_figure(
-            ctx.plan_id, ("policy-bars", ctx.filters), lambda: charts.grade_bars(bars, "基本方針")
-        ),
-        key="policy-bars",
-        alt="基本方針ごとの評価の内訳（指標数）",
-    )
     downloads.download_table(rates, f"基本方針別_{sel.fiscal_year}", key="policy")
 
 st.header("指標ボード", anchor=False)
@@ -101,17 +86,17 @@ for policy_no, group in listings[
     listings["kpi_id"].isin(sel.kpi_ids) & listings["project_id"].isin(sel.project_ids)
 ].groupby("policy_no", sort=True):
     st.markdown(f"### 基本方針{policy_no:d}　{md(group['policy_name'].iloc[0])}")
-    kpi_cards(
-        ctx.plan_id,
-        data,
-        sel.year_status,
-        list(dict.fromkeys(group["kpi_id"])),
-        key=f"board-{policy_no}",
-    )
+    kpi_card_grid(ctx.plan_id, data, sel.year_status, list(dict.fromkeys(group["kpi_id"])))
 
 st.header("評価一覧", anchor=False)
 table = context.selection_status_table(ctx, all_years=False)
-st.dataframe(table, hide_index=True)
+# what an executive reads first, the department's comment (備考) included, on the first screen
+first = ["指標ID", "指標名", "評価", "実績値", "目標値（計画の表記）", "達成率(%)", "備考"]
+st.dataframe(
+    table,
+    hide_index=True,
+    column_order=[*first, *(c for c in table.columns if c not in first)],
+)
 downloads.download_table(
     table,
     f"評価一覧_{sel.fiscal_year}",
