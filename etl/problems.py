@@ -125,6 +125,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "同じ指標・年度に異なる値があります（{detail}）。",
         "どちらか一方の行を削除してください。",
     ),
+    # --- the yearly round (issue #13) ---
+    "YEAR_LOCKED": (
+        "{detail} は確定済みのため変更できません。",
+        "変更が必要な場合は、情報システム課が理由を記録して確定を解除してから取り込んでください。",
+    ),
+    "ROUND_CONFLICT": (
+        "別のファイルが同じ{value}に異なる内容を回答しています（{detail}）。",
+        "どちらが正しいか担当課に確認し、誤っている方のファイルを直すか外して取り込んでください。",
+    ),
     # --- warnings (shown, not blocking) ---
     "PERCENT_FRACTION": (
         "{value} は {detail}% の意味ではありませんか？",
