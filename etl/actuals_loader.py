@@ -240,6 +240,13 @@ def _preview(
     )
 
 
+def preview_read(
+    con: duckdb.DuckDBPyConnection, read: FileRead, filename: str, sha: str, kind: str = "actuals"
+) -> Preview:
+    """The preview of a file already read (a round checks many files, then writes them)."""
+    return _preview(con, read, filename, sha, kind)
+
+
 def preview_actuals(
     con: duckdb.DuckDBPyConnection,
     data: bytes,
@@ -283,7 +290,7 @@ def commit_actuals(
     expected: dict[int, tuple[int, int]] = {}
     with repository.transaction(con):
         result = write_read(con, read, filename, sha, kind, by, now, expected, progress)
-    _verify(con, expected)
+    verify(con, expected)
     return result
 
 
@@ -299,7 +306,7 @@ def write_read(
     progress: Callable[[int, int], None] | None = None,
 ) -> CommitResult:
     """Write one read file inside the caller's transaction (a whole round shares one);
-    `expected` gains upload_id -> (values, evaluations) written, for `_verify` after COMMIT."""
+    `expected` gains upload_id -> (values, evaluations) written, for `verify` after COMMIT."""
     # Recomputed here: another upload may have landed since the preview.
     preview = _preview(con, read, filename, sha, kind)
     todo = [p for p in read.plan_ids if p not in preview.already_by_plan]
@@ -361,7 +368,7 @@ def write_read(
     return CommitResult(upload_ids=[upload_of[p] for p in todo], preview=preview)
 
 
-def _verify(con: duckdb.DuckDBPyConnection, expected: dict[int, tuple[int, int]]) -> None:
+def verify(con: duckdb.DuckDBPyConnection, expected: dict[int, tuple[int, int]]) -> None:
     """Never infer success from COMMIT alone (DESIGN 4.4): read back what was written."""
     if not expected:
         return

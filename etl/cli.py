@@ -145,9 +145,13 @@ def _print_preview(preview: Preview) -> None:
 
 
 def cmd_load_actuals(args: argparse.Namespace) -> int:
+    if len(args.file) > 1 or Path(args.file[0]).is_dir():  # a whole round (#13)
+        from etl.round_cli import load_round
+
+        return load_round(args, args.file)
     settings = _settings(args)
-    data = _read_file(args.file)
-    name = Path(args.file).name
+    data = _read_file(args.file[0])
+    name = Path(args.file[0]).name
     with repository.open_db(settings.db_path, retries=3) as con:
         repository.init_schema(con, settings.grading)
         preview = preview_actuals(con, data, name, plan_id=args.plan_id, settings=settings)
@@ -494,7 +498,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("history", cmd_history, "取込履歴を表示する")
     p = add("load-actuals", cmd_load_actuals, "年度の実績ファイルを検証して取り込む")
-    p.add_argument("file", help="実績ワークブック (.xlsx)")
+    p.add_argument(
+        "file",
+        nargs="+",
+        help="実績ワークブック (.xlsx)。複数のファイルやフォルダ（照会の一括取込、すべて取り込むか何もしない）も可",
+    )
     p.add_argument("--by", default=getpass.getuser(), help="実行者名")
     p.add_argument("--dry-run", action="store_true", help="検証と変更内容の表示だけを行う")
     p.add_argument("--plan-id", help=PLAN_ID_HELP)
@@ -528,6 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
         "hash-password", cmd_hash_password, "取込用パスワードのハッシュを作る（secrets.toml 用）"
     )
     p.add_argument("--stdin", action="store_true", help="標準入力から 1 行読む（スクリプト用）")
+    from etl.round_cli import add_commands
+
+    add_commands(add)  # the yearly round (#13)
     return parser
 
 
