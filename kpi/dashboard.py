@@ -60,9 +60,17 @@ class PlanData:
     activities: pd.DataFrame
     sample_current: bool = False
     years: list[int] = field(default_factory=list)
+    # The yearly round (#13): years locked (確定); the others are 速報 (provisional)
+    locked_years: tuple[int, ...] = ()
+    # project_evaluations_current of the plan (事業評価)
+    evaluations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __post_init__(self) -> None:
         self.years = list(range(int(self.plan["start_fy"]), int(self.plan["end_fy"]) + 1))
+
+    def is_provisional(self, fy: int) -> bool:
+        """Values of a year are 速報 until the year is locked (確定)."""
+        return fy not in self.locked_years
 
     @property
     def kpis(self) -> pd.DataFrame:

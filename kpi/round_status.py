@@ -75,3 +75,11 @@ def totals(table: pd.DataFrame) -> dict[str, int]:
     """Departments per status, for the headline above the board."""
     counts = table["状況"].value_counts()
     return {s: int(counts.get(s, 0)) for s in (SUBMITTED, PARTIAL, NOT_SUBMITTED)}
+
+
+PROVISIONAL, FINAL = "速報（未確定）", "確定"
+
+
+def year_state(locked_years: tuple[int, ...] | list[int], fy: int) -> str:
+    """'確定' for a locked year, '速報（未確定）' otherwise: shown beside every year's values."""
+    return FINAL if fy in locked_years else PROVISIONAL

@@ -10,6 +10,7 @@ from ui import badges, context, downloads
 from ui import charts as ui_charts
 from ui.board import kpi_cards
 from ui.format import md, percent_text
+from ui.provisional import year_badge
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -17,6 +18,7 @@ summary = headline(sel)
 
 st.title(f"概況　{fy_label(sel.fiscal_year)}")
 st.caption(f"{md(data.plan['name'])}　｜　{ctx.filters.describe()}")
+year_badge(data, sel.fiscal_year)
 
 counts = summary["counts"]
 share = summary["share_met"]
