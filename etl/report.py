@@ -34,6 +34,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from etl.evaluation_text import evaluation_lines, evaluation_sheet
 from etl.export import to_csv_bytes, to_excel_bytes
 from kpi.charts import format_value
 from kpi.config import Grading, load_settings
@@ -51,6 +52,7 @@ from kpi.dashboard import (
 )
 from kpi.errors import KpiError
 from kpi.fiscal import era_name, fy_label
+from kpi.round_status import year_state
 from kpi.status import (
     ALL_GRADES,
     COMPARATOR_WORDS,
@@ -492,7 +494,9 @@ class _Report:
             font,
             str(data.plan["name"]),
             sample=bool(data.sample_current),
-            year_label=f"{fy_label(self.fy)} {REPORT_TITLE}",
+            year_label=(
+                f"{fy_label(self.fy)}（{year_state(data.locked_years, self.fy)}） {REPORT_TITLE}"
+            ),
         )
         self.charts = _Charts(font, self.pdf.clean)
         self.projects = data.projects.set_index("project_id")
@@ -627,7 +631,12 @@ class _Report:
         pdf.ln(2)
         self.write(str(data.plan["organization"]), size=14, h=8, align="C")
         pdf.ln(8)
-        self.write(f"対象年度　{fy_label(self.fy)}", size=16, h=9, align="C")
+        self.write(
+            f"対象年度　{fy_label(self.fy)}（{year_state(data.locked_years, self.fy)}）",
+            size=16,
+            h=9,
+            align="C",
+        )
         pdf.ln(10)
         rows = [
             ("絞り込み", self.filters.describe()),
@@ -812,6 +821,8 @@ class _Report:
         lead = self.departments.loc[pid, "lead"] or "―"
         related = self.departments.loc[pid, "related"] or "―"
         self.write(f"主管課等: {lead}　／　関係課等: {related}", size=9)
+        for line in evaluation_lines(self.data, pid, self.fy):  # 事業評価 (#13)
+            self.write(line, size=9)
         pdf.ln(2)
 
     def history(self, kpi_id: str) -> pd.DataFrame:
@@ -953,6 +964,7 @@ def export_sheets(data: PlanData, filters: Filters) -> dict[str, pd.DataFrame]:
         "全年度": status_table(data, sel),
         "基本方針別": _readable(by_policy(data, sel)),
         "部署別": _readable(by_department(data, sel)),
+        "事業評価": evaluation_sheet(data, list(sel.project_ids)),
     }
 
 
@@ -965,6 +977,7 @@ def export_conditions(
         ("計画", str(data.plan["name"])),
         ("団体", str(data.plan["organization"])),
         ("対象年度（評価一覧）", fy_label(sel.fiscal_year)),
+        ("値の状態", year_state(data.locked_years, sel.fiscal_year)),
         ("絞り込み", filters.describe()),
         ("作成日", _date_words(as_of)),
         *(("データの出典", s) for s in sources),
