@@ -9,8 +9,8 @@ from kpi.status import UPLOAD_KIND_WORDS, badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
 from ui.format import format_value, kpi_flags, md, percent_text, target_words
-from ui.url_state import url_selectbox
 from ui.provisional import year_badge
+from ui.url_state import url_selectbox
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection

@@ -8,7 +8,7 @@ from etl.problems import InputRejected
 from kpi.errors import KpiError
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
-from ui import auth, context, problems
+from ui import auth, context, problems, round_panels
 from ui.downloads import download_table
 
 ctx = context.current()
@@ -179,7 +179,9 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         st.rerun()
 
 
-tab_upload, tab_template, tab_history = st.tabs(["取込", "テンプレート", "取込履歴と取消"])
+tab_upload, tab_template, tab_history, tab_round, tab_correction, tab_lock = st.tabs(
+    ["取込", "テンプレート", "取込履歴と取消", "照会・回答状況", "画面修正", "確定"]
+)
 user = auth.uploader()
 with tab_upload:
     auth.login_panel()
@@ -227,4 +229,12 @@ with tab_history:
     )
     st.dataframe(shown, hide_index=True)
     download_table(shown, "取込履歴", key="history")
+    round_panels.lock_history(ctx)
     rollback_section(history, user)
+
+with tab_round:  # the yearly round (#13)
+    round_panels.round_section(ctx, user)
+with tab_correction:
+    round_panels.correction_section(ctx, user)
+with tab_lock:
+    round_panels.lock_section(ctx, user)
