@@ -53,7 +53,7 @@ def _read_file(path: str | Path) -> bytes:
 def cmd_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     data = _read_file(args.plan)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         result = load_plan(con, data, Path(args.plan).name, by=args.by, settings=settings)
         for c in result.changes:
@@ -152,7 +152,7 @@ def cmd_load_actuals(args: argparse.Namespace) -> int:
     settings = _settings(args)
     data = _read_file(args.file[0])
     name = Path(args.file[0]).name
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         preview = preview_actuals(con, data, name, plan_id=args.plan_id, settings=settings)
         _print_preview(preview)
@@ -183,7 +183,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from etl.template import build_template
 
     settings = _settings(args)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
         data = build_template(con, plan_id, args.fy, today=settings.today())
@@ -240,7 +240,7 @@ def _print_rollback(effect: RollbackEffect) -> None:
 def cmd_rollback(args: argparse.Namespace) -> int:
     settings = _settings(args)
     ids = list(dict.fromkeys(i for group in args.upload_ids for i in group))
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         if args.dry_run:
             _print_rollback(rollback_preview(con, ids))
@@ -275,7 +275,7 @@ def _fiscal_year(text: str) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         df = repository.list_uploads(con)
     if df.empty:
@@ -368,22 +368,15 @@ def _unknown(kind: str, asked: Sequence[object], known: Sequence[object]) -> str
 
 def _selection(args: argparse.Namespace) -> tuple[Settings, PlanData, Filters, list[str]]:
     """The plan (the only one, else the newest), its data, the checked filters, the sources."""
-    from etl.report import source_lines
+    from etl.provenance import source_lines
 
     settings = _settings(args)
     if not service.database_exists(settings):
         raise KpiError(
             f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
         )
-    plans = service.plans(settings)
-    known = [str(pid) for pid in plans["plan_id"]]
-    if not known:
-        raise KpiError(
-            "データベースに計画がありません（先に python -m etl build を実行してください）。"
-        )
-    plan_id = args.plan_id or known[0]
-    if plan_id not in known:
-        raise KpiError(f"計画「{plan_id}」はありません。登録されている計画: {'、'.join(known)}")
+    with repository.open_db(settings.db_path, read_only=True) as con:
+        plan_id = resolve_plan_id(con, args.plan_id)
     data = service.plan_data(settings, plan_id)
     filters = Filters(
         policies=tuple(dict.fromkeys(args.policy)),
@@ -453,7 +446,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if fmt not in ("xlsx", "csv"):
         print(f"エラー: 出力先の拡張子は .xlsx または .csv にしてください: {out}", file=sys.stderr)
         return EXIT_USAGE
-    from etl.report import export_bytes
+    from etl.export import export_bytes
 
     settings, data, filters, sources = _selection(args)
     _write_output(out, export_bytes(data, filters, fmt, as_of=settings.today(), sources=sources))

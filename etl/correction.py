@@ -9,7 +9,7 @@ import io
 import pandas as pd
 from openpyxl import Workbook
 
-from etl.actuals_reader import COL_KPI, COL_NOTE, COL_PLAN, COL_VALUE, COL_YEAR, SHEET
+from etl.actuals_table import COL_KPI, COL_NOTE, COL_PLAN, COL_VALUE, COL_YEAR, SHEET
 from etl.excel_safe import set_value
 from kpi.fiscal import fy_column
 

@@ -42,7 +42,7 @@ def _date(text: str) -> dt.date:
 
 def cmd_round_templates(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
         files = department_workbooks(
@@ -63,7 +63,7 @@ def cmd_round_templates(args: argparse.Namespace) -> int:
 
 def cmd_round_status(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
         items = repository.round_items(con, plan_id, args.fy)
@@ -96,7 +96,7 @@ def cmd_round_status(args: argparse.Namespace) -> int:
 
 def _lock(args: argparse.Namespace, action: str) -> int:
     settings = _settings(args)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
         event = set_lock(con, plan_id, args.fy, action=action, reason=args.reason, by=args.by)
@@ -118,7 +118,7 @@ def load_round(args: argparse.Namespace, paths: list[str]) -> int:
     """load-actuals with several files or a folder: every file checked, then all or nothing."""
     settings = _settings(args)
     files = files_of(paths)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         check = check_round(con, files, plan_id=args.plan_id, settings=settings)
         print(format_table(check.summary().astype(object).fillna("").to_dict("records")))

@@ -20,6 +20,7 @@ from etl.round_templates import safe_filename, workbook_name
 from etl.template import NO_TARGET, build_template
 from etl.year_locks import LOCK, UNLOCK, LockRefused, set_lock
 from kpi import repository, round_status
+from tests import db_helpers
 from kpi.config import Settings
 
 PLAN_ID = "hadano-r3-r7"
@@ -225,12 +226,12 @@ def test_conflict_between_two_departments_names_both_files_and_cells(db, round_d
     a.write_bytes(fill(a.read_bytes(), {"2-2-2-1": 40}))
     b.write_bytes(fill(b.read_bytes(), {"2-2-2-1": 45}))
     with repository.open_db(db) as con:
-        before = repository.snapshot(con)
+        before = db_helpers.snapshot(con)
     code = cli.main(["load-actuals", str(a), str(b), "--db", str(db)])
     assert code == 1
     err = capsys.readouterr().err
     with repository.open_db(db) as con:
-        assert repository.snapshot(con) == before  # nothing loaded
+        assert db_helpers.snapshot(con) == before  # nothing loaded
         from etl.round import check_round
         from kpi.config import load_settings
 
@@ -257,13 +258,13 @@ def test_round_reports_every_file_and_loads_nothing_when_one_is_bad(db, round_di
     good.write_bytes(fill(good.read_bytes()))
     bad.write_bytes(fill(bad.read_bytes(), evaluation={"進捗": "たぶん順調"}))
     with repository.open_db(db) as con:
-        before = repository.snapshot(con)
+        before = db_helpers.snapshot(con)
     assert cli.main(["load-actuals", str(good), str(bad), "--db", str(db)]) == 1
     captured = capsys.readouterr()
     assert "差し戻し" in captured.out and "取込可" in captured.out
     assert "BAD_CHOICE" in captured.err
     with repository.open_db(db) as con:
-        assert repository.snapshot(con) == before
+        assert db_helpers.snapshot(con) == before
 
 
 # ---------------------------------------------------------------- 3. evaluations are data
@@ -380,7 +381,7 @@ def test_old_database_gains_the_correction_kind(settings):
         "VALUES ('actuals', 'old.xlsx', 'x', now(), 'a', 'active')"
     )
     repository.init_schema(con, settings.grading)
-    uid = repository.insert_upload(
+    uid = db_helpers.insert_upload(
         con,
         kind="correction",
         plan_id=None,
@@ -405,13 +406,13 @@ def test_locked_year_refuses_a_file_until_unlocked(db, round_dir, capsys):
         cli.main(["lock", "--fy", "2025", "--reason", "庁議報告のため確定", "--db", str(db)]) == 0
     )
     with repository.open_db(db) as con:
-        before = repository.snapshot(con)
+        before = db_helpers.snapshot(con)
     capsys.readouterr()
     assert cli.main(["load-actuals", str(f), "--db", str(db)]) == 1
     err = capsys.readouterr().err
     assert "YEAR_LOCKED" in err
     with repository.open_db(db) as con:
-        assert repository.snapshot(con) == before
+        assert db_helpers.snapshot(con) == before
         from kpi.config import load_settings
 
         with pytest.raises(InputRejected) as e:
