@@ -20,8 +20,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from etl.excel_safe import csv_safe_frame, set_value
 from etl.evaluation_text import evaluation_sheet
+from etl.excel_safe import csv_safe_frame, set_value
 from etl.provenance import SAMPLE_WARNING, date_words
 from etl.text_table import display_width
 from kpi.dashboard import Filters, PlanData, by_department, by_policy, select, status_table

@@ -17,7 +17,6 @@ from kpi import repository, round_status
 from kpi.config import Settings
 
 
-
 def templates_zip(settings: Settings, plan_id: str, fy: int, deadline: dt.date | None) -> bytes:
     with repository.open_db(settings.db_path) as con:
         files = department_workbooks(con, plan_id, fy, deadline=deadline, today=settings.today())

@@ -20,8 +20,8 @@ from etl.round_templates import safe_filename, workbook_name
 from etl.template import NO_TARGET, build_template
 from etl.year_locks import LOCK, UNLOCK, LockRefused, set_lock
 from kpi import repository, round_status
-from tests import db_helpers
 from kpi.config import Settings
+from tests import db_helpers
 
 PLAN_ID = "hadano-r3-r7"
 FY = 2025
