@@ -123,10 +123,8 @@ def load_round(args: argparse.Namespace, paths: list[str]) -> int:
         check = check_round(con, files, plan_id=args.plan_id, settings=settings)
         print(format_table(check.summary().astype(object).fillna("").to_dict("records")))
         if check.problems:
-            print(
-                format_table(problem_rows(check.problems)),
-                file=sys.stderr if not check.ok else None,
-            )
+            table: list[dict[str, object]] = [dict(r) for r in problem_rows(check.problems)]
+            print(format_table(table), file=sys.stderr if not check.ok else None)
         if not check.ok:
             rejected = len(check.files) - len(check.passed)
             print(

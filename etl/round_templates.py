@@ -13,6 +13,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from functools import partial
 
 import duckdb
 
@@ -92,14 +93,12 @@ def department_workbooks(
             ),
             explanation=[*explanation, *EVALUATION_EXPLANATION],
             with_plan_id=plan_id,
-            extra_sheets=lambda wb, mine=mine, subject=subject, contact=contact: (
-                write_evaluation_sheet(
-                    wb,
-                    mine,
-                    fy=fy,
-                    plan_id=plan_id,
-                    title=f"{subject} 事業評価 照会票　{contact}",
-                )
+            extra_sheets=partial(
+                write_evaluation_sheet,
+                projects=mine,
+                fy=fy,
+                plan_id=plan_id,
+                title=f"{subject} 事業評価 照会票　{contact}",
             ),
         )
     return files
