@@ -475,6 +475,7 @@ class RollbackEffect:
     # plan_id, kpi_id, fiscal_year, current_value, current_note, current_upload_id,
     # after_value, after_note, after_upload_id, after_is_sample, status
     rows: pd.DataFrame
+    evaluations: int = 0  # 事業評価 rows the uploads hold (#13): withdrawn with them
 
     def count(self, status: str) -> int:
         return int((self.rows["status"] == status).sum())
@@ -507,7 +508,8 @@ def _effect(con: duckdb.DuckDBPyConnection, infos: list[dict]) -> RollbackEffect
     rows = repository.rollback_effect(con, ids)
     mine = rows["current_upload_id"].isin(ids)
     rows["status"] = np.where(mine, np.where(rows["after_value"].isna(), REMOVED, REVERTED), KEPT)
-    return RollbackEffect(uploads=infos, rows=rows)
+    evaluations = sum(repository.upload_evaluation_counts(con, ids).values())
+    return RollbackEffect(uploads=infos, rows=rows, evaluations=evaluations)
 
 
 def rollback_preview(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> RollbackEffect:

@@ -218,6 +218,10 @@ def _print_rollback(effect: RollbackEffect) -> None:
         f"以前の値に戻る {counts['reverted']} / 値がなくなる {counts['removed']} / "
         f"新しい取込が同じ指標・年度の値を持つため変わらない {counts['kept']}"
     )
+    if effect.evaluations:
+        print(
+            f"事業評価 {effect.evaluations} 件も取り消されます（以前の評価があればそれに戻ります）。"
+        )
     rows = effect.rows[effect.rows["status"] != "kept"]
     several = rows["plan_id"].nunique() > 1
     table = []
@@ -278,6 +282,13 @@ def cmd_history(args: argparse.Namespace) -> int:
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         df = repository.list_uploads(con)
+        locks = repository.year_lock_events(con)
+    if not locks.empty:  # 確定 / 確定解除 belong to the history (#13)
+        from etl.round_cli import lock_rows
+
+        print("確定・確定解除:")
+        print(format_table(lock_rows(locks)))
+        print()
     if df.empty:
         print("取込履歴はありません。")
         return EXIT_OK

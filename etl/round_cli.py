@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from etl.actuals_loader import resolve_plan_id
 from etl.problems import problem_rows
 from etl.round import check_round, commit_round, files_of
@@ -104,6 +106,22 @@ def _lock(args: argparse.Namespace, action: str) -> int:
         f"{fy_label(args.fy)}（計画 {plan_id}）を{ACTION_WORDS[action]}しました（記録番号 {event}）。"
     )
     return EXIT_OK
+
+
+def lock_rows(events: pd.DataFrame) -> list[dict[str, object]]:
+    """Lock and unlock events as `history` lists them."""
+    return [
+        {
+            "記録番号": r["event_id"],
+            "操作": ACTION_WORDS[r["action"]],
+            "計画ID": r["plan_id"],
+            "年度": fy_label(int(r["fiscal_year"])),
+            "理由": r["reason"],
+            "実行者": r["done_by"],
+            "日時": f"{r['done_at']:%Y-%m-%d %H:%M}",
+        }
+        for r in events.to_dict("records")
+    ]
 
 
 def cmd_lock(args: argparse.Namespace) -> int:

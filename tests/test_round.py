@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 
 from etl import cli
-from etl.actuals_loader import commit_actuals, preview_actuals, rollback_upload
+from etl.actuals_loader import (
+    commit_actuals,
+    preview_actuals,
+    rollback_preview,
+    rollback_upload,
+)
 from etl.correction import correction_workbook
 from etl.evaluation_reader import DIRECTION_CHOICES, PROGRESS_CHOICES
 from etl.problems import InputRejected
@@ -281,6 +286,7 @@ def test_evaluations_load_show_as_current_and_roll_back(plan_con, seed_db, round
     row = current[(current["project_id"] == "1-1-4") & (current["fiscal_year"] == FY)].iloc[0]
     assert (row["progress"], row["issues"], row["direction"]) == ("遅れ", "人員不足", "改善")
     assert row["upload_id"] == result.upload_ids[0]
+    assert rollback_preview(plan_con, result.upload_ids).evaluations == 2  # 1-1-4 and 1-3-4
     rollback_upload(plan_con, result.upload_ids[0], by="t")
     assert repository.current_evaluations(plan_con, [PLAN_ID]).empty
 
@@ -430,6 +436,10 @@ def test_locked_year_refuses_a_file_until_unlocked(db, round_dir, capsys):
         events = repository.year_lock_events(con, PLAN_ID)
     assert list(events["action"]) == ["unlock", "lock"]
     assert list(events["reason"]) == ["人事課の数値訂正", "庁議報告のため確定"]
+    capsys.readouterr()
+    assert cli.main(["history", "--db", str(db)]) == 0
+    listed = capsys.readouterr().out
+    assert "確定解除" in listed and "人事課の数値訂正" in listed and "庁議報告のため確定" in listed
 
 
 def test_locked_year_refuses_a_correction_and_other_years_stay_open(plan_con, seed_db):

@@ -132,6 +132,10 @@ def rollback_effect_table(effect) -> None:
         f"{counts['kept']} 件",
         help="後の取込が同じ指標・年度の値を持っているため、その値のままです。",
     )
+    if effect.evaluations:
+        st.caption(
+            f"事業評価 {effect.evaluations} 件も取り消されます（以前の評価があればそれに戻ります）。"
+        )
     rows = effect.rows
     table = value_rows(
         rows,
