@@ -477,3 +477,17 @@ def test_lock_needs_a_reason_and_a_state_change(plan_con):
     with pytest.raises(LockRefused):
         set_lock(plan_con, PLAN_ID, FY, action=LOCK, reason="理由", by="t")
     assert list(repository.locked_years(plan_con, [PLAN_ID])["fiscal_year"]) == [FY]
+
+
+def test_database_doc_examples_answer_with_round_data(plan_con, seed_db, round_dir):
+    from tests.test_database_doc import examples
+
+    data = fill((round_dir / "2025_図書館.xlsx").read_bytes(), evaluation={"進捗": "遅れ"})
+    commit_actuals(plan_con, data, "lib.xlsx", by="t", settings=seed_db)
+    set_lock(plan_con, PLAN_ID, FY, action=LOCK, reason="庁議", by="t")
+    (evaluations,) = [s for s in examples() if "project_evaluations_current e" in s]
+    rows = {r[0]: r[2] for r in plan_con.execute(evaluations).fetchall()}
+    assert rows["1-1-4"] == "遅れ" and rows["1-1-5"] is None
+    (locks,) = [s for s in examples() if "year_lock_state" in s]
+    states = {r[0]: (r[1], r[2]) for r in plan_con.execute(locks).fetchall()}
+    assert states[2025] == ("確定", "庁議") and states[2024][0] == "速報"
