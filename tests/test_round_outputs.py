@@ -96,7 +96,13 @@ def _shown(at: AppTest) -> str:
 
 
 def test_pages_mark_provisional_values_until_the_year_is_locked(db):  # noqa: F811
-    for path in ("views/overview.py", "views/council.py", "views/kpi_detail.py"):
+    for path in (
+        "views/overview.py",
+        "views/council.py",
+        "views/kpi_detail.py",
+        "views/departments.py",
+        "views/projects.py",
+    ):
         assert "令和7年度 速報（未確定）" in _shown(_page(path)), path
     with repository.open_db(db) as con:
         set_lock(con, PLAN_ID, 2025, action=LOCK, reason="庁議", by="t")
