@@ -119,6 +119,12 @@ def _print_preview(preview: Preview) -> None:
         f"新規 {counts['new']} / 変更 {counts['changed']} / 変更なし {counts['unchanged']} / "
         f"未報告（スキップ） {counts['skipped']}"
     )
+    if len(preview.evaluations):  # 事業評価 (#13)
+        ev = preview.evaluations["status"].value_counts()
+        print(
+            f"事業評価: 新規 {int(ev.get('new', 0))} / 変更 {int(ev.get('changed', 0))} / "
+            f"変更なし {int(ev.get('unchanged', 0))}"
+        )
     changed = preview.changed_rows
     if len(changed):
         several = len(preview.plan_ids) > 1

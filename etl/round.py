@@ -160,7 +160,9 @@ def _conflicts(checks: list[FileCheck]) -> None:
         answers = group.assign(_note=group["note"].fillna(""))
         if answers[["actual_value", "_note"]].drop_duplicates().shape[0] < 2:
             continue
-        found += _pairwise(checks, answers, f"指標 {key[1]}・{fy_column(int(key[2]))}")
+        found += _pairwise(
+            checks, answers, f"指標 {key[1]}・{fy_column(int(key[2]))}", "actual_value"
+        )
     e = pd.concat(evaluations, ignore_index=True)
     if len(e):
         ekeys = ["plan_id", "project_id", "fiscal_year"]
@@ -169,7 +171,9 @@ def _conflicts(checks: list[FileCheck]) -> None:
                 continue
             if group[EVALUATION_FIELDS].fillna("").drop_duplicates().shape[0] < 2:
                 continue
-            found += _pairwise(checks, group, f"事業 {key[1]}・{fy_column(int(key[2]))} の事業評価")
+            found += _pairwise(
+                checks, group, f"事業 {key[1]}・{fy_column(int(key[2]))} の事業評価", "progress"
+            )
     for i, p in found:
         checks[i].problems.append(p)
     for c in checks:
@@ -177,8 +181,11 @@ def _conflicts(checks: list[FileCheck]) -> None:
             c.preview = None
 
 
-def _pairwise(checks: list[FileCheck], group: pd.DataFrame, what: str) -> list[tuple[int, Problem]]:
-    """One problem per row of the group, naming the other files' cells."""
+def _pairwise(
+    checks: list[FileCheck], group: pd.DataFrame, what: str, shown: str
+) -> list[tuple[int, Problem]]:
+    """One problem per row of the group, naming the other files' cells; the value column is
+    this file's `shown` (the value, or the 進捗 of an evaluation)."""
     out = []
     rows = group.to_dict("records")
     for r in rows:
@@ -195,14 +202,21 @@ def _pairwise(checks: list[FileCheck], group: pd.DataFrame, what: str) -> list[t
                     "ROUND_CONFLICT",
                     sheet=sheet,
                     cell=cell,
-                    value=what,
-                    detail=f"{checks[r['_file']].filename} の {r['source_cell']} と "
-                    + "、".join(others),
+                    value=_shown(r[shown]),
+                    detail=f"{what}（{checks[r['_file']].filename} の {r['source_cell']} と "
+                    + "、".join(others)
+                    + "）",
                     file=checks[r["_file"]].filename,
                 ),
             )
         )
     return out
+
+
+def _shown(v: object) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return f"{v:,.10g}" if isinstance(v, float) else str(v)
 
 
 def commit_round(

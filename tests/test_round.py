@@ -209,6 +209,7 @@ def test_whole_round_loads_in_one_call(db, round_dir, capsys):
     assert cli.main(["load-actuals", str(round_dir), "--db", str(db), "--by", "ict"]) == 0
     out = capsys.readouterr().out
     assert "19 ファイルを取り込みました" in out
+    assert "差し戻し" not in out and out.count("取込可") == 19
     with repository.open_db(db) as con:
         uploads = repository.list_uploads(con, PLAN_ID)
         items = repository.round_items(con, PLAN_ID, FY)
@@ -246,10 +247,13 @@ def test_conflict_between_two_departments_names_both_files_and_cells(db, round_d
             plan_id=None,
             settings=load_settings().with_db(db),
         )
-    conflicts = [p for p in check.problems if p.code == "ROUND_CONFLICT" and "2-2-2-1" in p.value]
+    conflicts = [
+        p for p in check.problems if p.code == "ROUND_CONFLICT" and "指標 2-2-2-1" in p.message
+    ]
     assert {p.file for p in conflicts} == {a.name, b.name}
     cell_a = next(p for p in conflicts if p.file == a.name)
     cell_b = next(p for p in conflicts if p.file == b.name)
+    assert (cell_a.value, cell_b.value) == ("40", "45")
     assert cell_a.sheet == "実績" and cell_a.cell.startswith("H")
     assert f"{b.name} の 実績!{cell_b.cell}" in cell_a.message
     assert f"{a.name} の 実績!{cell_a.cell}" in cell_b.message
@@ -431,7 +435,9 @@ def test_locked_year_refuses_a_file_until_unlocked(db, round_dir, capsys):
     assert (
         cli.main(["unlock", "--fy", "2025", "--reason", "人事課の数値訂正", "--db", str(db)]) == 0
     )
+    capsys.readouterr()
     assert cli.main(["load-actuals", str(f), "--db", str(db)]) == 0
+    assert "事業評価: 新規 2 / 変更 0 / 変更なし 0" in capsys.readouterr().out  # 2-3-1, 2-5-1
     with repository.open_db(db) as con:
         events = repository.year_lock_events(con, PLAN_ID)
     assert list(events["action"]) == ["unlock", "lock"]
@@ -491,3 +497,21 @@ def test_database_doc_examples_answer_with_round_data(plan_con, seed_db, round_d
     (locks,) = [s for s in examples() if "year_lock_state" in s]
     states = {r[0]: (r[1], r[2]) for r in plan_con.execute(locks).fetchall()}
     assert states[2025] == ("確定", "庁議") and states[2024][0] == "速報"
+
+
+def test_two_departments_evaluating_one_project_differently_conflict(plan_con, seed_db, round_dir):
+    from etl.round import check_round
+
+    a = fill((round_dir / "2025_文書法制課.xlsx").read_bytes())
+    b = fill(
+        (round_dir / "2025_情報システム課.xlsx").read_bytes(),
+        evaluation={"進捗": "遅れ", "今後の方向性": "継続"},
+    )
+    check = check_round(plan_con, [("a.xlsx", a), ("b.xlsx", b)], plan_id=None, settings=seed_db)
+    found = {
+        (p.file, p.sheet, p.value)
+        for p in check.problems
+        if p.code == "ROUND_CONFLICT" and "事業 2-2-2" in p.message
+    }
+    assert found == {("a.xlsx", "事業評価", "順調"), ("b.xlsx", "事業評価", "遅れ")}
+    assert not check.passed

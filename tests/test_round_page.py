@@ -108,3 +108,13 @@ def test_lock_on_the_page_refuses_a_correction(db):  # noqa: F811
     assert list(problems["コード"]) == ["YEAR_LOCKED"]
     history = frame_with(at, "操作")
     assert list(history["操作"]) == ["確定"] and list(history["理由"]) == ["庁議報告のため"]
+
+
+def test_single_file_preview_lists_its_evaluations(db, round_dir):  # noqa: F811
+    data = fill((round_dir / "2025_図書館.xlsx").read_bytes(), evaluation={"進捗": "遅れ"})
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("2025_図書館.xlsx", data, XLSX).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = frame_with(at, "現在の進捗")
+    assert list(table["事業番号"]) == ["1-1-4", "1-3-4"] and set(table["進捗"]) == {"遅れ"}
+    assert set(table["区分"]) == {"新規"}

@@ -286,3 +286,27 @@ def lock_history(ctx: PageContext) -> None:
     )
     st.dataframe(table, hide_index=True, key="lock_history")
     download_table(table, "確定の履歴", key="lock-history")
+
+
+def evaluation_preview(preview: object) -> None:
+    """The 事業評価 a file brings, beside the values of its preview."""
+    rows = getattr(preview, "evaluations", None)
+    if rows is None or rows.empty:
+        return
+    st.markdown(f"**事業評価 {len(rows)} 件**")
+    words = {"new": "新規", "changed": "変更", "unchanged": "変更なし"}
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "区分": rows["status"].map(words),
+                "事業番号": rows["project_id"],
+                "年度": rows["fiscal_year"].map(fy_label),
+                "進捗": rows["progress"].fillna(""),
+                "今後の方向性": rows["direction"].fillna(""),
+                "現在の進捗": rows["old_progress"].fillna(""),
+                "セル": rows["source_cell"],
+            }
+        ),
+        hide_index=True,
+        key="evaluation_preview",
+    )

@@ -97,6 +97,7 @@ def upload_section(user: str) -> None:
     table = preview_table(preview)
     st.dataframe(table, hide_index=True)
     download_table(table, "取込の確認", key="preview")
+    round_panels.evaluation_preview(preview)  # 事業評価 (#13)
     if not st.button(
         "この内容で取り込む",
         type="primary",
