@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
@@ -14,6 +15,14 @@ from etl.excel_safe import set_value
 from kpi.fiscal import fy_column
 
 HEADERS = [COL_KPI, "指標名", COL_YEAR, COL_VALUE, COL_NOTE, COL_PLAN]
+
+
+def value_text(v: object) -> str:
+    """A current value as the correction table shows it, so that sent back unchanged it reads
+    as the same number: plain digits, never an exponent (the reader refuses `1e3`)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return np.format_float_positional(float(v), trim="-")  # type: ignore[arg-type]
 
 
 def _cell(v: object) -> object:

@@ -515,3 +515,25 @@ def test_two_departments_evaluating_one_project_differently_conflict(plan_con, s
     }
     assert found == {("a.xlsx", "事業評価", "順調"), ("b.xlsx", "事業評価", "遅れ")}
     assert not check.passed
+
+
+def test_correction_value_text_reads_back_as_the_same_number(plan_con, seed_db):
+    from etl.correction import value_text
+
+    assert [value_text(v) for v in (1234567.0, 0.25, 12.0, float("nan"), None)] == [
+        "1234567",
+        "0.25",
+        "12",
+        "",
+        "",
+    ]
+    edits = pd.DataFrame({"kpi_id": ["1-3-1-1"], "value": [value_text(98765432.0)], "note": ["x"]})
+    preview = preview_actuals(
+        plan_con,
+        correction_workbook(PLAN_ID, FY, edits),
+        "画面修正.xlsx",
+        plan_id=PLAN_ID,
+        settings=seed_db,
+        kind="correction",
+    )
+    assert list(preview.rows["actual_value"]) == [98765432.0]

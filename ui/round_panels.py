@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from etl import round_ops
+from etl.actuals_loader import Preview
+from etl.correction import value_text
 from etl.problems import InputRejected
 from etl.round_templates import default_deadline
 from etl.year_locks import ACTION_WORDS, LOCK, UNLOCK
@@ -152,7 +154,7 @@ def correction_section(ctx: PageContext, user: str | None) -> None:
             "指標名": year["kpi_name"],
             "単位": year["unit"].fillna(""),
             "目標値": year["target_text"].fillna(""),
-            "実績値": year["actual_value"].map(lambda v: "" if v != v or v is None else f"{v:g}"),
+            "実績値": year["actual_value"].map(value_text),
             "備考": year["note"].fillna(""),
         }
     ).reset_index(drop=True)
@@ -288,10 +290,10 @@ def lock_history(ctx: PageContext) -> None:
     download_table(table, "確定の履歴", key="lock-history")
 
 
-def evaluation_preview(preview: object) -> None:
+def evaluation_preview(preview: Preview) -> None:
     """The 事業評価 a file brings, beside the values of its preview."""
-    rows = getattr(preview, "evaluations", None)
-    if rows is None or rows.empty:
+    rows = preview.evaluations
+    if rows.empty:
         return
     st.markdown(f"**事業評価 {len(rows)} 件**")
     words = {"new": "新規", "changed": "変更", "unchanged": "変更なし"}
