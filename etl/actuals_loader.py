@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from etl.actuals_catalog import Key, KpiCatalog, KpiInfo
+from etl.actuals_notes import empty_notes
 from etl.actuals_reader import ActualsRead, read_actuals
 from etl.archive import archive, sha256_of
 from etl.evaluation_reader import EvaluationRead, load_evaluation_catalog, read_evaluations
@@ -53,6 +54,9 @@ class Preview:
     # 事業評価 rows (issue #13): plan_id, project_id, fiscal_year, the five fields, source_cell,
     # status (new / changed / unchanged against project_evaluations_current)
     evaluations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Comments of rows not reported (plan_id, kpi_id, fiscal_year, note, source_cell): stored
+    # in kpi_unreported_notes, shown in the preview, never a value (issue #10).
+    unreported_notes: pd.DataFrame = field(default_factory=empty_notes)
 
     @property
     def already_loaded(self) -> int | None:
@@ -232,7 +236,9 @@ def read_file(
     read = FileRead(actuals, evaluations)
     if not any(p.blocking for p in problems):
         problems += locked_problems(
-            locked(con, read.plan_ids), [actuals.rows, evaluations.rows], filename
+            locked(con, read.plan_ids),
+            [actuals.rows, actuals.unreported_notes, evaluations.rows],
+            filename,
         )
     if any(p.blocking for p in problems):
         raise InputRejected(problems)
@@ -320,6 +326,7 @@ def _preview(
         warnings=read.warnings,
         already_by_plan={p: already[p] for p in plans if p in already and p not in changing},
         evaluations=evaluations,
+        unreported_notes=read.unreported_notes,
     )
 
 
@@ -371,9 +378,12 @@ def commit_actuals(
     # Content-addressed and outside the transaction: a failed load leaves a harmless file.
     archive(data, settings.uploads_dir)
     expected: dict[int, tuple[int, int]] = {}
+    expected_notes: dict[int, int] = {}
     with repository.transaction(con):
-        result = write_read(con, read, filename, sha, kind, by, now, expected, progress)
-    verify(con, expected)
+        result = write_read(
+            con, read, filename, sha, kind, by, now, expected, expected_notes, progress
+        )
+    verify(con, expected, expected_notes)
     return result
 
 
@@ -386,18 +396,22 @@ def write_read(
     by: str,
     now: dt.datetime,
     expected: dict[int, tuple[int, int]],
+    expected_notes: dict[int, int],
     progress: Callable[[int, int], None] | None = None,
 ) -> CommitResult:
-    """Write one read file inside the caller's transaction (a whole round shares one);
-    `expected` gains upload_id -> (values, evaluations) written, for `verify` after COMMIT."""
+    """Write one read file inside the caller's transaction (a whole round shares one).
+    `expected` gains upload_id -> (values, evaluations) written and `expected_notes` the
+    comments of rows not reported, for `verify` after COMMIT."""
     # Recomputed here: another upload may have landed since the preview.
     preview = _preview(con, read, filename, sha, kind)
     todo = [p for p in read.plan_ids if p not in preview.already_by_plan]
     if len(todo) < len(read.plan_ids):
+        notes = preview.unreported_notes
         preview = replace(
             preview,
             rows=preview.rows[preview.rows["plan_id"].isin(todo)],
             evaluations=preview.evaluations[preview.evaluations["plan_id"].isin(todo)],
+            unreported_notes=notes[notes["plan_id"].isin(todo)],
         )
     total = len(todo) + 1
     counts = preview.rows.groupby(["plan_id", "status"]).size().to_dict()
@@ -437,6 +451,16 @@ def write_read(
             recorded_at=now,
         )
         repository.insert_actuals(con, frame)
+        notes = preview.unreported_notes
+        repository.insert_unreported_notes(
+            con,
+            notes.assign(
+                upload_id=notes["plan_id"].map(upload_of).astype("int64"), recorded_at=now
+            ),
+        )
+        expected_notes.update(
+            {upload_of[p]: int(k) for p, k in notes.groupby("plan_id").size().items()}
+        )
         evaluations = preview.evaluations
         if len(evaluations):
             repository.insert_evaluations(
@@ -451,14 +475,27 @@ def write_read(
     return CommitResult(upload_ids=[upload_of[p] for p in todo], preview=preview)
 
 
-def verify(con: duckdb.DuckDBPyConnection, expected: dict[int, tuple[int, int]]) -> None:
+def verify(
+    con: duckdb.DuckDBPyConnection,
+    expected: dict[int, tuple[int, int]],
+    expected_notes: dict[int, int] | None = None,
+) -> None:
     """Never infer success from COMMIT alone (DESIGN 4.4): read back what was written."""
+    _verify_notes(con, expected_notes or {})
     if not expected:
         return
     values = repository.upload_value_counts(con, list(expected))
     evaluations = repository.upload_evaluation_counts(con, list(expected))
     found = {uid: (values.get(uid, -1), evaluations.get(uid, 0)) for uid in values}
     if found != expected:
+        raise DatabaseError(
+            "取込の保存を確認できませんでした。取込履歴を確認し、必要ならもう一度取り込んでください。"
+        )
+
+
+def _verify_notes(con: duckdb.DuckDBPyConnection, expected: dict[int, int]) -> None:
+    """The comments of rows not reported, read back like the values."""
+    if expected and repository.upload_note_counts(con, list(expected)) != expected:
         raise DatabaseError(
             "取込の保存を確認できませんでした。取込履歴を確認し、必要ならもう一度取り込んでください。"
         )

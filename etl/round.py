@@ -235,15 +235,13 @@ def commit_round(
     for f in passed:
         archive(f.data, settings.uploads_dir)
     expected: dict[int, tuple[int, int]] = {}
+    notes: dict[int, int] = {}
     results = []
     with repository.transaction(con):
         for f in passed:
             assert f.read is not None
-            results.append(
-                (
-                    f,
-                    write_read(con, f.read, f.filename, sha256_of(f.data), kind, by, now, expected),
-                )
-            )
-    verify(con, expected)
+            sha = sha256_of(f.data)
+            result = write_read(con, f.read, f.filename, sha, kind, by, now, expected, notes)
+            results.append((f, result))
+    verify(con, expected, notes)
     return results
