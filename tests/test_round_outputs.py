@@ -17,7 +17,7 @@ from kpi import repository, service
 from kpi.config import ROOT
 from kpi.dashboard import Filters
 from tests.test_round import fill
-from tests.test_upload_page import db  # noqa: F401
+from tests.test_upload_page import built, db  # noqa: F401
 
 PLAN_ID = "hadano-r3-r7"
 LIBRARY = Filters(departments=("図書館",), fiscal_year=2025)

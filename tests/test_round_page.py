@@ -3,12 +3,24 @@ at once, on-screen correction (画面修正) with its rollback, and 確定."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
+import openpyxl
 import pytest
 
 from etl import cli
 from kpi import repository
+from tests.downloads import download, record_downloads
 from tests.test_round import fill
-from tests.test_upload_page import XLSX, current_value, db, login, upload_page  # noqa: F401
+from tests.test_upload_page import (  # noqa: F401
+    XLSX,
+    built,
+    current_value,
+    db,
+    login,
+    upload_page,
+)
 
 PLAN_ID = "hadano-r3-r7"
 
@@ -24,15 +36,23 @@ def frame_with(at, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def test_board_lists_every_lead_department_with_downloads(db):  # noqa: F811
+def test_board_lists_every_lead_department_with_downloads(db, monkeypatch):  # noqa: F811
+    seen = record_downloads(monkeypatch)
     at = upload_page()
     board = frame_with(at, "事業評価 対象")
     assert len(board) == 19
     assert set(board["状況"]) == {"未提出"}  # fictional sample values answer nothing
     assert board.set_index("部署").loc["人事課", "未報告"] == 2
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "未報告一覧（部署別、Excel）" in labels
-    assert "照会票をまとめてダウンロード（zip）" in labels
+    name, data = download(at, seen, "未報告一覧（部署別、Excel）")
+    assert name == "未報告一覧_2025.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert "人事課" in book.sheetnames and "未報告一覧" in book.sheetnames
+    chased = [c.value for row in book["人事課"].iter_rows() for c in row]
+    assert "2-3-1-1" in chased and "2-5-1-1" in chased
+    name, data = download(at, seen, "照会票をまとめてダウンロード（zip）")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+    assert name == "照会票_2025.zip" and len(names) == 19 and "2025_人事課.xlsx" in names
 
 
 def test_many_files_load_the_ones_that_passed(db, round_dir):  # noqa: F811

@@ -12,13 +12,11 @@ import streamlit as st
 from etl import round_ops
 from etl.actuals_loader import Preview
 from etl.correction import value_text
-from etl.problems import InputRejected
 from etl.round_templates import default_deadline
 from etl.year_locks import ACTION_WORDS, LOCK, UNLOCK
 from kpi import round_status
-from kpi.errors import KpiError
 from kpi.fiscal import fy_label
-from ui import problems
+from ui import errors, problems
 from ui.context import PageContext
 from ui.downloads import download_table
 from ui.provisional import year_badge
@@ -99,10 +97,10 @@ def round_section(ctx: PageContext, user: str | None) -> None:
     if done := st.session_state.pop("_round_done", None):
         st.success(done, icon=":material/check_circle:")
         return
-    try:
+    check = None
+    with errors.boundary(key="round-check"):
         check = round_ops.check(settings, files, ctx.plan_id)
-    except KpiError as e:
-        st.error(str(e))
+    if check is None:
         return
     st.dataframe(check.summary(), hide_index=True, key="round_summary")
     for f in check.files:
@@ -119,13 +117,10 @@ def round_section(ctx: PageContext, user: str | None) -> None:
         icon=":material/upload:",
         key="round_commit",
     ):
-        try:
+        results = None
+        with errors.boundary(key="round-commit"):
             results = round_ops.commit_passed(settings, files, ctx.plan_id, by=user)
-        except InputRejected as e:
-            problems.show(e.problems, key="round-commit")
-            return
-        except KpiError as e:
-            st.error(str(e))
+        if results is None:
             return
         ids = [i for _, r in results for i in r.upload_ids]
         st.session_state["_round_done"] = (
@@ -182,14 +177,12 @@ def correction_section(ctx: PageContext, user: str | None) -> None:
             "note": edits["備考"],
         }
     )
-    try:
-        payload, preview = round_ops.correction_preview(settings, ctx.plan_id, fy, frame)
-    except InputRejected as e:
-        problems.show(e.problems, key="correction")
+    checked = None
+    with errors.boundary(key="correction"):
+        checked = round_ops.correction_preview(settings, ctx.plan_id, fy, frame)
+    if checked is None:
         return
-    except KpiError as e:
-        st.error(str(e))
-        return
+    payload, preview = checked
     rows = preview.rows
     st.dataframe(
         pd.DataFrame(
@@ -209,13 +202,10 @@ def correction_section(ctx: PageContext, user: str | None) -> None:
     if st.button(
         "この内容で修正する", type="primary", icon=":material/edit:", key="correction_commit"
     ):
-        try:
+        result = None
+        with errors.boundary(key="correction-commit"):
             result = round_ops.correction_commit(settings, ctx.plan_id, payload, by=user)
-        except InputRejected as e:
-            problems.show(e.problems, key="correction-commit")
-            return
-        except KpiError as e:
-            st.error(str(e))
+        if result is None:
             return
         st.session_state["_correction_done"] = (
             f"修正しました（取込番号 {', '.join(map(str, result.upload_ids))}、画面修正）。"
@@ -260,10 +250,10 @@ def lock_section(ctx: PageContext, user: str | None) -> None:
         icon=":material/lock:" if action == LOCK else ":material/lock_open:",
         key="lock_button",
     ):
-        try:
-            round_ops.lock(settings, ctx.plan_id, fy, action=action, reason=reason, by=user)
-        except KpiError as e:
-            st.error(str(e))
+        event = None
+        with errors.boundary(key="lock"):
+            event = round_ops.lock(settings, ctx.plan_id, fy, action=action, reason=reason, by=user)
+        if event is None:
             return
         st.session_state["_lock_done"] = f"{fy_label(fy)} を{ACTION_WORDS[action]}しました。"
         st.session_state.pop("lock_reason", None)
