@@ -69,10 +69,6 @@ class PlanData:
     def __post_init__(self) -> None:
         self.years = list(range(int(self.plan["start_fy"]), int(self.plan["end_fy"]) + 1))
 
-    def is_provisional(self, fy: int) -> bool:
-        """Values of a year are 速報 until the year is locked (確定)."""
-        return fy not in self.locked_years
-
     @property
     def kpis(self) -> pd.DataFrame:
         """One row per KPI, in printed order."""

@@ -23,4 +23,10 @@ def year_badge(data: PlanData, fy: int) -> None:
         )
 
 
-__all__ = ["FINAL", "PROVISIONAL", "year_badge"]
+def year_state_words(data: PlanData, fy: int) -> str:
+    """「速報」 or 「確定」 in bold, for a line of markdown that has no room for a badge (the
+    council screen's one navigation row, in its large type)."""
+    return f"**{'確定' if year_state(data.locked_years, fy) == FINAL else '速報'}**"
+
+
+__all__ = ["FINAL", "PROVISIONAL", "year_badge", "year_state_words"]

@@ -26,7 +26,7 @@ from ui import context
 from ui.board import kpi_cards
 from ui.filters import clear_filters
 from ui.format import md, percent_text
-from ui.provisional import year_badge
+from ui.provisional import year_state_words
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -72,11 +72,10 @@ nav = st.container(horizontal=True, vertical_alignment="center", gap="medium")
 nav.button("◀ 前へ", on_click=go, args=(-1,), key="council_prev", shortcut="Left")
 nav.button("次へ ▶", on_click=go, args=(1,), key="council_next", shortcut="Right")
 nav.page_link("views/overview.py", label="ダッシュボードへ戻る", icon=":material/close:")
-with nav:
-    year_badge(data, sel.fiscal_year)  # 速報 until the year is locked (#13)
 nav.markdown(
     f"**{current + 1} / {len(screens)}**　｜　{md(data.plan['name'])}　"
-    f"{fy_label(sel.fiscal_year)}　｜　{md(ctx.filters.describe())}",
+    f"{fy_label(sel.fiscal_year)}{year_state_words(data, sel.fiscal_year)}　｜　"
+    f"{md(ctx.filters.describe())}",
     width="stretch",
 )
 # Presenter clickers send PageUp / PageDown; Space moves on as in a slide show. Hidden buttons
