@@ -92,6 +92,8 @@ def find_table(
             extra = [c for h in READ_HEADERS for c in table.spans.get(header_key(h), [])]
             sheet = book.narrow(name, [*columns, *(c for c in extra if c not in columns)])
             table.sheet = sheet  # header row and columns as found; rows from here on
+            if split := _values_under_merged_headers(sheet, table, filename):
+                return None, None, split
             return sheet, table, []
     except InputRejected as e:
         return None, None, e.problems
@@ -140,6 +142,37 @@ def _merged_spans(head: Sheet, table: Table) -> None:
         for key, c in table.columns.items():
             if c == c0:
                 table.spans[key] = list(range(c0 + 1, c1 + 1))
+
+
+def _values_under_merged_headers(sheet: Sheet, table: Table, filename: str) -> list[Problem]:
+    """A key header (指標ID, 年度, 実績値, 計画ID) merged across columns with data typed under a
+    column other than its first: which column holds the row's value cannot be told, and only
+    the first would be read (the others silently dropped). 備考 is joined instead
+    (etl.actuals_notes)."""
+    found = []
+    r0 = table.header_row
+    for h in READ_HEADERS:
+        key = header_key(h)
+        if key == header_key(COL_NOTE):
+            continue
+        for c in table.spans.get(key, []):
+            i = sheet.position(c)
+            for r in range(r0 + 1, len(sheet.rows)):
+                row = sheet.rows[r]
+                if i < len(row) and _text(row[i]):
+                    span = f"{cell_name(r0, table.col(h))}:{cell_name(r0, c)}"
+                    found.append(
+                        problem(
+                            "MERGED_HEADER",
+                            sheet=sheet.name,
+                            cell=cell_name(r, c),
+                            value=_text(row[i]),
+                            detail=f"{h}: {span}",
+                            file=filename,
+                        )
+                    )
+                    break
+    return found
 
 
 def _duplicate_columns(head: Sheet, table: Table, filename: str) -> list[Problem]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from etl.round import check_round, commit_round, files_of
 from etl.round_ops import unreported_excel
 from etl.round_templates import department_workbooks
 from etl.text_table import format_table
+from etl.who import operator_name
 from etl.year_locks import ACTION_WORDS, LOCK, UNLOCK, set_lock
 from kpi import repository, round_status
 from kpi.config import Settings, load_settings
@@ -180,7 +180,9 @@ def add_commands(add: AddCommand) -> None:
         p.add_argument("--fy", required=True, type=_fy, help="年度（例: 2025、令和7年度）")
         p.add_argument("--reason", required=True, help="理由")
         p.add_argument("--plan-id", help=PLAN_ID_HELP)
-        p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+        p.add_argument(
+            "--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）"
+        )
 
 
 def _fy(text: str) -> int:

@@ -148,6 +148,8 @@ class SheetReach:
             return False
         lt = np.flatnonzero(a == 60)
         first = padded[lt + 1]
+        keep = (first == 99) | (first == 114)  # '<c' or '<r': the rest (</c>, <v>) go first
+        lt, first = lt[keep], first[keep]
         is_c = (first == 99) & _ends_name(padded[lt + 2])
         is_row = (
             (first == 114)
@@ -170,24 +172,25 @@ class SheetReach:
         # Decode each reference column-wise (one gather per byte position, 1-D arithmetic):
         # up to 3 letters, then 1 to 7 digits, then the closing quote.
         start = after + 4
-        byte = [padded[start + k].astype(np.int64) for k in range(11)]
-        letter = [(b >= 65) & (b <= 90) for b in byte[:4]]
+        letter = [(b >= 65) & (b <= 90) for b in (padded[start + k] for k in range(4))]
         n_letters = letter[0].astype(np.int64)
         n_letters += letter[0] & letter[1]
         n_letters += letter[0] & letter[1] & letter[2]
         columns = np.zeros(len(start), dtype=np.int64)
         for k in range(3):
-            columns = np.where(k < n_letters, columns * 26 + byte[k] - 64, columns)
+            b = padded[start + k].astype(np.int64)
+            columns = np.where(k < n_letters, columns * 26 + b - 64, columns)
         rows = np.zeros(len(start), dtype=np.int64)
         n_digits = np.zeros(len(start), dtype=np.int64)
         going = np.ones(len(start), dtype=bool)
         closing = np.zeros(len(start), dtype=bool)
+        digits_at = start + n_letters
         for k in range(8):  # the k-th byte after the letters
-            b = np.choose(n_letters, [byte[k], byte[k + 1], byte[k + 2], byte[k + 3]])
+            b = padded[digits_at + k]
             digit = going & (b >= 48) & (b <= 57)
             closing |= going & (b == 34)
             going = digit
-            rows = np.where(digit, rows * 10 + b - 48, rows)
+            rows = np.where(digit, rows * 10 + (b.astype(np.int64) - 48), rows)
             n_digits += digit
         row_tag = is_row[tagged]
         valid = (

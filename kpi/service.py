@@ -65,6 +65,7 @@ def plan_data(settings: Settings, plan_id: str) -> PlanData:
                 int(y) for y in repository.locked_years(con, [plan_id])["fiscal_year"]
             ),
             evaluations=repository.current_evaluations(con, [plan_id]),
+            outlook=repository.outlook(con, plan_id, settings.grading),
         )
 
 

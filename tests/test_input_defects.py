@@ -450,3 +450,14 @@ def test_plan_number_too_large_for_the_database_is_bad_id():
 
     assert _int(3) == 3 and _int("３") == 3 and _int(2.0) == 2
     assert _int(1e308) is None and _int(float("nan")) is None and _int("9" * 40) is None
+
+
+def test_a_value_under_a_merged_value_header_is_not_dropped(catalog):
+    def merge_value_header(ws) -> None:
+        ws.merge_cells("C1:D1")  # 実績値 over C:D, the 備考 header moves to E
+        ws["E1"] = "備考"
+        ws["D2"], ws["C2"] = 8300, None
+
+    data = book([["1-2-1-1", 2024, 5, None]], edit=merge_value_header)
+    result = read_actuals(data, "t.xlsx", catalog, plan_id=PLAN_ID, limits=Limits())
+    assert [(p.cell, p.code) for p in result.problems] == [("D2", "MERGED_HEADER")]

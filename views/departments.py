@@ -16,7 +16,7 @@ ctx = context.current()
 data, sel = ctx.data, ctx.selection
 
 st.title("部署別")
-st.caption(f"{ctx.filters.describe()}　｜　評価は {fy_label(sel.fiscal_year)}")
+st.caption(f"{md(ctx.filters.describe())}　｜　評価は {fy_label(sel.fiscal_year)}")
 year_badge(ctx.data, sel.fiscal_year)  # 速報 until the year is locked (#13)
 role_choice = st.segmented_control(
     "集計する役割",
