@@ -894,6 +894,7 @@ def evaluation_rows(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFram
         ORDER BY m.policy_no, m.seq, p.seq
         """,
         [plan_id],
+    ).df()
 
 
 # ---------------------------------------------------------------- outlook (見込み, issue #15)
