@@ -20,12 +20,14 @@ from etl.actuals_catalog import Key, KpiCatalog, KpiInfo
 from etl.actuals_notes import empty_notes
 from etl.actuals_reader import ActualsRead, read_actuals
 from etl.archive import archive, sha256_of
+from etl.evaluation_reader import EvaluationRead, load_evaluation_catalog, read_evaluations
 from etl.problems import InputRejected, Problem
+from etl.year_locks import locked, locked_problems
 from kpi import repository
 from kpi.config import Settings
 from kpi.errors import DatabaseError, KpiError, NotFound
 
-KINDS = ("actuals", "sample")
+KINDS = ("actuals", "sample", "correction")  # correction: 画面修正 (#13)
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 KEYS = ["plan_id", "kpi_id", "fiscal_year"]
 
@@ -49,6 +51,9 @@ class Preview:
     warnings: list[Problem] = field(default_factory=list)
     # plan_id -> active upload that already holds these exact bytes
     already_by_plan: dict[str, int] = field(default_factory=dict)
+    # 事業評価 rows (issue #13): plan_id, project_id, fiscal_year, the five fields, source_cell,
+    # status (new / changed / unchanged against project_evaluations_current)
+    evaluations: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Comments of rows not reported (plan_id, kpi_id, fiscal_year, note, source_cell): stored
     # in kpi_unreported_notes, shown in the preview, never a value (issue #10).
     unreported_notes: pd.DataFrame = field(default_factory=empty_notes)
@@ -197,14 +202,56 @@ def _value_dict(frame: pd.DataFrame, column: str) -> dict[Key, float]:
     }
 
 
-def _read(
+@dataclass
+class FileRead:
+    """A yearly file read whole: its values and its project evaluations (#13)."""
+
+    actuals: ActualsRead
+    evaluations: EvaluationRead
+
+    @property
+    def plan_ids(self) -> list[str]:
+        return list(dict.fromkeys([*self.actuals.plan_ids, *self.evaluations.plan_ids]))
+
+
+def read_file(
     con: duckdb.DuckDBPyConnection,
     data: bytes,
     filename: str,
     plan_id: str | None,
     settings: Settings,
-) -> ActualsRead:
+) -> FileRead:
+    """Read the values and the 事業評価 sheet; InputRejected with every blocking problem of
+    both, and YEAR_LOCKED on each row of a locked year."""
     default_plan = resolve_plan_id(con, plan_id)
+    actuals = _read_values(con, data, filename, default_plan, settings)
+    problems = list(actuals.problems)
+    evaluations = EvaluationRead()
+    if actuals.sheet or actuals.ok:  # the workbook itself could be opened
+        plans = list(dict.fromkeys([default_plan, *actuals.plan_ids]))
+        evaluations = read_evaluations(
+            data, filename, load_evaluation_catalog(con, plans), plan_id=default_plan
+        )
+        problems += evaluations.problems
+    read = FileRead(actuals, evaluations)
+    if not any(p.blocking for p in problems):
+        problems += locked_problems(
+            locked(con, read.plan_ids),
+            [actuals.rows, actuals.unreported_notes, evaluations.rows],
+            filename,
+        )
+    if any(p.blocking for p in problems):
+        raise InputRejected(problems)
+    return read
+
+
+def _read_values(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    filename: str,
+    default_plan: str,
+    settings: Settings,
+) -> ActualsRead:
     # The plans the file names (its 計画ID column, else the default plan), read after the
     # sheet: a city's 40 rows in a national database need one plan's KPIs, not 1,741.
     read = read_actuals(
@@ -214,9 +261,28 @@ def _read(
         plan_id=default_plan,
         limits=settings.limits,
     )
-    if not read.ok:
-        raise InputRejected(read.problems)
     return read
+
+
+EVALUATION_FIELDS = ["progress", "activities", "reason", "issues", "direction"]
+EVALUATION_KEYS = ["plan_id", "project_id", "fiscal_year"]
+
+
+def _evaluation_diff(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """Evaluation rows with old_<field> and status new, changed or unchanged."""
+    old = current[[*EVALUATION_KEYS, *EVALUATION_FIELDS]].rename(
+        columns={f: f"old_{f}" for f in EVALUATION_FIELDS}
+    )
+    old = old.astype({"fiscal_year": "int64"})
+    merged = rows.merge(
+        old, how="left", on=EVALUATION_KEYS, validate="one_to_one", indicator="_found"
+    )
+    known = merged.pop("_found") == "both"
+    same = pd.Series(True, index=merged.index)
+    for f in EVALUATION_FIELDS:
+        same &= merged[f].fillna("") == merged[f"old_{f}"].fillna("")
+    merged["status"] = np.where(~known, NEW, np.where(same, UNCHANGED, CHANGED))
+    return merged
 
 
 def _diff(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
@@ -236,15 +302,20 @@ def _diff(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
 
 
 def _preview(
-    con: duckdb.DuckDBPyConnection, read: ActualsRead, filename: str, sha: str, kind: str
+    con: duckdb.DuckDBPyConnection, file: FileRead, filename: str, sha: str, kind: str
 ) -> Preview:
     """The diff of the file's rows against the current values."""
-    plans = read.plan_ids
+    read = file.actuals
+    plans = file.plan_ids
     rows = _diff(read.rows, repository.current_actuals_of(con, plans)).reset_index(drop=True)
+    evaluations = _evaluation_diff(
+        file.evaluations.rows, repository.current_evaluations(con, plans)
+    ).reset_index(drop=True)
     # Bytes already active for a plan are a no-op only while they still match what is current:
     # loading an earlier file again after a later correction is how a clerk undoes it.
     already = repository.active_uploads_with_sha(con, sha, kind)
     changing = set(rows.loc[rows["status"] != UNCHANGED, "plan_id"])
+    changing |= set(evaluations.loc[evaluations["status"] != UNCHANGED, "plan_id"])
     return Preview(
         filename=filename,
         sha256=sha,
@@ -254,8 +325,16 @@ def _preview(
         skipped_by_plan=dict(read.skipped_by_plan),
         warnings=read.warnings,
         already_by_plan={p: already[p] for p in plans if p in already and p not in changing},
+        evaluations=evaluations,
         unreported_notes=read.unreported_notes,
     )
+
+
+def preview_read(
+    con: duckdb.DuckDBPyConnection, read: FileRead, filename: str, sha: str, kind: str = "actuals"
+) -> Preview:
+    """The preview of a file already read (a round checks many files, then writes them)."""
+    return _preview(con, read, filename, sha, kind)
 
 
 def preview_actuals(
@@ -269,7 +348,7 @@ def preview_actuals(
 ) -> Preview:
     """Validate and compare with the current values; raises InputRejected on any blocking
     problem. Reads only: the database is untouched."""
-    read = _read(con, data, filename, plan_id, settings)
+    read = read_file(con, data, filename, plan_id, settings)
     return _preview(con, read, filename, sha256_of(data), kind)
 
 
@@ -293,80 +372,121 @@ def commit_actuals(
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}: {kind!r}")
-    read = _read(con, data, filename, plan_id, settings)
+    read = read_file(con, data, filename, plan_id, settings)
     now = now or dt.datetime.now()
     sha = sha256_of(data)
     # Content-addressed and outside the transaction: a failed load leaves a harmless file.
     archive(data, settings.uploads_dir)
-    expected: dict[int, int] = {}
+    expected: dict[int, tuple[int, int]] = {}
     expected_notes: dict[int, int] = {}
     with repository.transaction(con):
-        # Recomputed here: another upload may have landed since the preview.
-        preview = _preview(con, read, filename, sha, kind)
-        todo = [p for p in read.plan_ids if p not in preview.already_by_plan]
-        if len(todo) < len(read.plan_ids):
-            notes = preview.unreported_notes
-            preview = replace(
-                preview,
-                rows=preview.rows[preview.rows["plan_id"].isin(todo)],
-                unreported_notes=notes[notes["plan_id"].isin(todo)],
-            )
-        total = len(todo) + 1
-        counts = preview.rows.groupby(["plan_id", "status"]).size().to_dict()
-        n = {
-            status: [int(counts.get((pid, status), 0)) for pid in todo]
-            for status in (NEW, CHANGED, UNCHANGED)
-        }
-        # One statement for every plan's upload row (a national file covers 1,741 plans).
-        upload_of = repository.insert_uploads(
+        result = write_read(
+            con, read, filename, sha, kind, by, now, expected, expected_notes, progress
+        )
+    verify(con, expected, expected_notes)
+    return result
+
+
+def write_read(
+    con: duckdb.DuckDBPyConnection,
+    read: FileRead,
+    filename: str,
+    sha: str,
+    kind: str,
+    by: str,
+    now: dt.datetime,
+    expected: dict[int, tuple[int, int]],
+    expected_notes: dict[int, int],
+    progress: Callable[[int, int], None] | None = None,
+) -> CommitResult:
+    """Write one read file inside the caller's transaction (a whole round shares one).
+    `expected` gains upload_id -> (values, evaluations) written and `expected_notes` the
+    comments of rows not reported, for `verify` after COMMIT."""
+    # Recomputed here: another upload may have landed since the preview.
+    preview = _preview(con, read, filename, sha, kind)
+    todo = [p for p in read.plan_ids if p not in preview.already_by_plan]
+    if len(todo) < len(read.plan_ids):
+        notes = preview.unreported_notes
+        preview = replace(
+            preview,
+            rows=preview.rows[preview.rows["plan_id"].isin(todo)],
+            evaluations=preview.evaluations[preview.evaluations["plan_id"].isin(todo)],
+            unreported_notes=notes[notes["plan_id"].isin(todo)],
+        )
+    total = len(todo) + 1
+    counts = preview.rows.groupby(["plan_id", "status"]).size().to_dict()
+    n = {
+        status: [int(counts.get((pid, status), 0)) for pid in todo]
+        for status in (NEW, CHANGED, UNCHANGED)
+    }
+    # One statement for every plan's upload row (a national file covers 1,741 plans).
+    upload_of = repository.insert_uploads(
+        con,
+        pd.DataFrame(
+            {
+                "kind": kind,
+                "plan_id": pd.Series(todo, dtype=object),
+                "filename": filename,
+                "sha256": sha,
+                "uploaded_at": now,
+                "uploaded_by": by,
+                "rows_new": n[NEW],
+                "rows_changed": n[CHANGED],
+                "rows_unchanged": n[UNCHANGED],
+                "rows_skipped": [preview.skipped_by_plan.get(pid, 0) for pid in todo],
+            }
+        ),
+    )
+    evaluations_of = preview.evaluations.groupby("plan_id").size().to_dict()
+    for i, pid in enumerate(todo):
+        expected[upload_of[pid]] = (
+            n[NEW][i] + n[CHANGED][i] + n[UNCHANGED][i],
+            int(evaluations_of.get(pid, 0)),
+        )
+    if progress and todo:
+        progress(len(todo), total)
+    if todo:
+        frame = preview.rows.assign(
+            upload_id=preview.rows["plan_id"].map(upload_of).astype("int64"),
+            recorded_at=now,
+        )
+        repository.insert_actuals(con, frame)
+        notes = preview.unreported_notes
+        repository.insert_unreported_notes(
             con,
-            pd.DataFrame(
-                {
-                    "kind": kind,
-                    "plan_id": pd.Series(todo, dtype=object),
-                    "filename": filename,
-                    "sha256": sha,
-                    "uploaded_at": now,
-                    "uploaded_by": by,
-                    "rows_new": n[NEW],
-                    "rows_changed": n[CHANGED],
-                    "rows_unchanged": n[UNCHANGED],
-                    "rows_skipped": [preview.skipped_by_plan.get(pid, 0) for pid in todo],
-                }
+            notes.assign(
+                upload_id=notes["plan_id"].map(upload_of).astype("int64"), recorded_at=now
             ),
         )
-        for i, pid in enumerate(todo):
-            expected[upload_of[pid]] = n[NEW][i] + n[CHANGED][i] + n[UNCHANGED][i]
-        if progress and todo:
-            progress(len(todo), total)
-        if todo:
-            frame = preview.rows.assign(
-                upload_id=preview.rows["plan_id"].map(upload_of).astype("int64"),
-                recorded_at=now,
-            )
-            repository.insert_actuals(con, frame)
-            notes = preview.unreported_notes
-            repository.insert_unreported_notes(
+        expected_notes.update(
+            {upload_of[p]: int(k) for p, k in notes.groupby("plan_id").size().items()}
+        )
+        evaluations = preview.evaluations
+        if len(evaluations):
+            repository.insert_evaluations(
                 con,
-                notes.assign(
-                    upload_id=notes["plan_id"].map(upload_of).astype("int64"), recorded_at=now
+                evaluations.assign(
+                    upload_id=evaluations["plan_id"].map(upload_of).astype("int64"),
+                    recorded_at=now,
                 ),
             )
-            expected_notes = {
-                upload_of[p]: int(k) for p, k in notes.groupby("plan_id").size().items()
-            }
-            if progress:
-                progress(total, total)
-    _verify(con, expected)
-    _verify_notes(con, expected_notes)
+        if progress:
+            progress(total, total)
     return CommitResult(upload_ids=[upload_of[p] for p in todo], preview=preview)
 
 
-def _verify(con: duckdb.DuckDBPyConnection, expected: dict[int, int]) -> None:
+def verify(
+    con: duckdb.DuckDBPyConnection,
+    expected: dict[int, tuple[int, int]],
+    expected_notes: dict[int, int] | None = None,
+) -> None:
     """Never infer success from COMMIT alone (DESIGN 4.4): read back what was written."""
+    _verify_notes(con, expected_notes or {})
     if not expected:
         return
-    found = repository.upload_value_counts(con, list(expected))
+    values = repository.upload_value_counts(con, list(expected))
+    evaluations = repository.upload_evaluation_counts(con, list(expected))
+    found = {uid: (values.get(uid, -1), evaluations.get(uid, 0)) for uid in values}
     if found != expected:
         raise DatabaseError(
             "取込の保存を確認できませんでした。取込履歴を確認し、必要ならもう一度取り込んでください。"
@@ -392,6 +512,7 @@ class RollbackEffect:
     # plan_id, kpi_id, fiscal_year, current_value, current_note, current_upload_id,
     # after_value, after_note, after_upload_id, after_is_sample, status
     rows: pd.DataFrame
+    evaluations: int = 0  # 事業評価 rows the uploads hold (#13): withdrawn with them
 
     def count(self, status: str) -> int:
         return int((self.rows["status"] == status).sum())
@@ -424,7 +545,8 @@ def _effect(con: duckdb.DuckDBPyConnection, infos: list[dict]) -> RollbackEffect
     rows = repository.rollback_effect(con, ids)
     mine = rows["current_upload_id"].isin(ids)
     rows["status"] = np.where(mine, np.where(rows["after_value"].isna(), REMOVED, REVERTED), KEPT)
-    return RollbackEffect(uploads=infos, rows=rows)
+    evaluations = sum(repository.upload_evaluation_counts(con, ids).values())
+    return RollbackEffect(uploads=infos, rows=rows, evaluations=evaluations)
 
 
 def rollback_preview(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> RollbackEffect:

@@ -120,6 +120,12 @@ def _print_preview(preview: Preview) -> None:
         f"新規 {counts['new']} / 変更 {counts['changed']} / 変更なし {counts['unchanged']} / "
         f"未報告（スキップ） {counts['skipped']}"
     )
+    if len(preview.evaluations):  # 事業評価 (#13)
+        ev = preview.evaluations["status"].value_counts()
+        print(
+            f"事業評価: 新規 {int(ev.get('new', 0))} / 変更 {int(ev.get('changed', 0))} / "
+            f"変更なし {int(ev.get('unchanged', 0))}"
+        )
     changed = preview.changed_rows
     if len(changed):
         several = len(preview.plan_ids) > 1
@@ -162,9 +168,13 @@ def _print_preview(preview: Preview) -> None:
 
 
 def cmd_load_actuals(args: argparse.Namespace) -> int:
+    if len(args.file) > 1 or Path(args.file[0]).is_dir():  # a whole round (#13)
+        from etl.round_cli import load_round
+
+        return load_round(args, args.file)
     settings = _settings(args)
-    data = _read_file(args.file)
-    name = Path(args.file).name
+    data = _read_file(args.file[0])
+    name = Path(args.file[0]).name
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         preview = preview_actuals(con, data, name, plan_id=args.plan_id, settings=settings)
@@ -231,6 +241,10 @@ def _print_rollback(effect: RollbackEffect) -> None:
         f"以前の値に戻る {counts['reverted']} / 値がなくなる {counts['removed']} / "
         f"新しい取込が同じ指標・年度の値を持つため変わらない {counts['kept']}"
     )
+    if effect.evaluations:
+        print(
+            f"事業評価 {effect.evaluations} 件も取り消されます（以前の評価があればそれに戻ります）。"
+        )
     rows = effect.rows[effect.rows["status"] != "kept"]
     several = rows["plan_id"].nunique() > 1
     table = []
@@ -291,6 +305,13 @@ def cmd_history(args: argparse.Namespace) -> int:
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         df = repository.list_uploads(con)
+        locks = repository.year_lock_events(con)
+    if not locks.empty:  # 確定 / 確定解除 belong to the history (#13)
+        from etl.round_cli import lock_rows
+
+        print("確定・確定解除:")
+        print(format_table(lock_rows(locks)))
+        print()
     if df.empty:
         print("取込履歴はありません。")
         return EXIT_OK
@@ -584,7 +605,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("history", cmd_history, "取込履歴を表示する")
     p = add("load-actuals", cmd_load_actuals, "年度の実績ファイルを検証して取り込む")
-    p.add_argument("file", help="実績ワークブック (.xlsx)")
+    p.add_argument(
+        "file",
+        nargs="+",
+        help="実績ワークブック (.xlsx)。複数のファイルやフォルダ（照会の一括取込、すべて取り込むか何もしない）も可",
+    )
     p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument("--dry-run", action="store_true", help="検証と変更内容の表示だけを行う")
     p.add_argument("--plan-id", help=PLAN_ID_HELP)
@@ -638,6 +663,9 @@ def build_parser() -> argparse.ArgumentParser:
         "hash-password", cmd_hash_password, "取込用パスワードのハッシュを作る（secrets.toml 用）"
     )
     p.add_argument("--stdin", action="store_true", help="標準入力から 1 行読む（スクリプト用）")
+    from etl.round_cli import add_commands
+
+    add_commands(add)  # the yearly round (#13)
     return parser
 
 

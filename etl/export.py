@@ -21,11 +21,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from etl.evaluation_text import evaluation_sheet
 from etl.excel_safe import csv_safe_frame, set_value
 from etl.provenance import SAMPLE_WARNING, date_words
 from etl.text_table import display_width
 from kpi.dashboard import Filters, PlanData, by_department, by_policy, select, status_table
 from kpi.fiscal import fy_label
+from kpi.round_status import year_state
 from kpi.status import ALL_GRADES, GRADED, STYLES
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -131,6 +133,7 @@ def export_sheets(data: PlanData, filters: Filters) -> dict[str, pd.DataFrame]:
         "全年度": status_table(data, sel),
         "基本方針別": _readable(by_policy(data, sel)),
         "部署別": _readable(by_department(data, sel)),
+        "事業評価": evaluation_sheet(data, list(sel.project_ids)),  # #13
     }
 
 
@@ -143,6 +146,7 @@ def export_conditions(
         ("計画", str(data.plan["name"])),
         ("団体", str(data.plan["organization"])),
         ("対象年度（評価一覧）", fy_label(sel.fiscal_year)),
+        ("値の状態", year_state(data.locked_years, sel.fiscal_year)),  # 速報 / 確定 (#13)
         ("絞り込み", filters.describe()),
         ("作成日", date_words(as_of)),
         *(("データの出典", s) for s in sources),

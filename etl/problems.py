@@ -194,6 +194,15 @@ CATALOGUE: dict[str, Entry] = {
         "備考が長すぎます（{detail}）。",
         "備考は要点だけに短くしてください。詳しい説明は別の資料で情報システム課へ送ってください。",
     ),
+    # --- the yearly round (issue #13) ---
+    "YEAR_LOCKED": Entry(
+        "{detail} は確定済みのため変更できません。",
+        "変更が必要な場合は、情報システム課が理由を記録して確定を解除してから取り込んでください。",
+    ),
+    "ROUND_CONFLICT": Entry(
+        "別のファイルが同じ{detail}に異なる内容を回答しています。",
+        "どちらが正しいか担当課に確認し、誤っている方のファイルを直すか外して取り込んでください。",
+    ),
     # --- warnings (shown, not blocking) ---
     "PERCENT_FRACTION": Entry(
         "{value} は {detail}% の意味ではありませんか？",

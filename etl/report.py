@@ -23,6 +23,7 @@ import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
+from etl.evaluation_text import evaluation_lines
 from etl.provenance import SAMPLE_WARNING, date_words
 from etl.static_charts import StaticCharts, half_width, is_missing
 from kpi import outlook
@@ -47,6 +48,7 @@ from kpi.dashboard import (
 )
 from kpi.errors import KpiError
 from kpi.fiscal import era_name, fy_label
+from kpi.round_status import year_state
 from kpi.status import (
     ALL_GRADES,
     DIRECTION_WORDS,
@@ -253,7 +255,9 @@ class _Report:
             font,
             str(data.plan["name"]),
             sample=bool(data.sample_current),
-            year_label=f"{fy_label(self.fy)} {REPORT_TITLE}",
+            year_label=(
+                f"{fy_label(self.fy)}（{year_state(data.locked_years, self.fy)}） {REPORT_TITLE}"
+            ),
         )
         self.charts = StaticCharts(font, self.pdf.clean, (CHART_W_MM, CHART_H_MM))
         self.projects = data.projects.set_index("project_id")
@@ -429,7 +433,12 @@ class _Report:
         pdf.ln(2)
         self.write(str(data.plan["organization"]), size=14, h=8, align="C")
         pdf.ln(8)
-        self.write(f"対象年度　{fy_label(self.fy)}", size=16, h=9, align="C")
+        self.write(
+            f"対象年度　{fy_label(self.fy)}（{year_state(data.locked_years, self.fy)}）",
+            size=16,
+            h=9,
+            align="C",
+        )
         pdf.ln(10)
         rows = [
             ("絞り込み", self.filters.describe()),
@@ -695,6 +704,8 @@ class _Report:
         lead = self.departments.loc[pid, "lead"] or "―"
         related = self.departments.loc[pid, "related"] or "―"
         self.write(f"主管課等: {lead}　／　関係課等: {related}", size=9)
+        for line in evaluation_lines(self.data, pid, self.fy):  # 事業評価 (#13)
+            self.write(line, size=9)
         pdf.ln(2)
 
     def history(self, kpi_id: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 
 import duckdb
 import pandas as pd
@@ -99,6 +100,7 @@ def write_actuals_workbook(
     instructions: str,
     explanation: list[str],
     with_plan_id: str | None = None,
+    extra_sheets: Callable[[Workbook], None] | None = None,
 ) -> bytes:
     """Write the template shape: sheet 実績 (title, instructions, header, rows) and 説明.
 
@@ -159,6 +161,8 @@ def write_actuals_workbook(
     ws.protection = SheetProtection(
         sheet=True, formatColumns=False, formatRows=False, autoFilter=False, sort=False
     )
+    if extra_sheets is not None:  # e.g. 事業評価 (etl/evaluation_sheet.py)
+        extra_sheets(wb)
     _write_explanation(wb.create_sheet(EXPLANATION_SHEET), explanation)
     wb.active = 0
     buf = io.BytesIO()
@@ -197,7 +201,12 @@ def _write_explanation(ws: Worksheet, lines: list[str]) -> None:
 def build_template(
     con: duckdb.DuckDBPyConnection, plan_id: str, fy: int, *, today: dt.date | None = None
 ) -> bytes:
-    """The template of one plan and fiscal year: one row per KPI, 年度 prefilled."""
+    """The template of one plan and fiscal year: one row per KPI, 年度 prefilled; and the
+    事業評価 sheet, one row per project."""
+    # Here, not at the top: the evaluation sheet borrows this module's styles.
+    from etl.evaluation_sheet import EXPLANATION as EVALUATION_EXPLANATION
+    from etl.evaluation_sheet import write_evaluation_sheet
+
     plan = repository.plan_info(con, plan_id)  # NotFound for an unknown plan
     start, end = int(plan["start_fy"]), int(plan["end_fy"])
     if not start <= fy <= end:
@@ -215,8 +224,11 @@ def build_template(
             f"作成日 {today.isoformat()}（計画ID {plan_id}）。黄色の「実績値」「備考」だけを入力してください。"
             "未集計は空欄のまま（または「－」）。入力方法は「説明」シートを参照。"
         ),
-        explanation=explanation_lines(subject),
+        explanation=[*explanation_lines(subject), *EVALUATION_EXPLANATION],
         # The plan travels with the file: it still loads into the right plan after the next
         # plan period has been added to the database.
         with_plan_id=plan_id,
+        extra_sheets=lambda wb: write_evaluation_sheet(
+            wb, repository.evaluation_rows(con, plan_id), fy=fy, plan_id=plan_id
+        ),
     )

@@ -62,6 +62,10 @@ class PlanData:
     activities: pd.DataFrame
     sample_current: bool = False
     years: list[int] = field(default_factory=list)
+    # The yearly round (#13): years locked (確定); the others are 速報 (provisional)
+    locked_years: tuple[int, ...] = ()
+    # project_evaluations_current of the plan (事業評価)
+    evaluations: pd.DataFrame = field(default_factory=pd.DataFrame)
     # kpi_outlook of the plan: every KPI and as-of year (kpi/outlook.py, issue #15)
     outlook: pd.DataFrame = field(default_factory=outlook_rows.empty)
 

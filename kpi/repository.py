@@ -85,7 +85,7 @@ ACTUAL_COLUMNS = [
     "recorded_at",
     "source_cell",
 ]
-ALL_TABLES = [*PLAN_TABLES, "uploads", "kpi_actuals"]
+ALL_TABLES = [*PLAN_TABLES, "uploads", "kpi_actuals", "project_evaluations", "year_locks"]
 
 # One writer at a time inside this process (Streamlit serves sessions on threads).
 _write_lock = threading.RLock()
@@ -184,6 +184,7 @@ def init_schema(con: duckdb.DuckDBPyConnection, grading: Grading) -> None:
     """Create tables, views and macros if missing; bake the configured grade bands into
     kpi_status and kpi_outlook."""
     with _write_lock:
+        _widen_upload_kinds(con)
         con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
         con.execute(
             "CREATE OR REPLACE VIEW kpi_status AS "
@@ -680,6 +681,220 @@ def upload_note_counts(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) ->
         {"ids": [int(i) for i in upload_ids]},
     ).fetchall()
     return {int(uid): int(n) for uid, n in rows}
+
+
+# ---------------------------------------------------------------- the yearly round (issue #13)
+
+EVALUATION_COLUMNS = [
+    "plan_id",
+    "project_id",
+    "fiscal_year",
+    "progress",
+    "activities",
+    "reason",
+    "issues",
+    "direction",
+    "upload_id",
+    "recorded_at",
+    "source_cell",
+]
+
+
+def _widen_upload_kinds(con: duckdb.DuckDBPyConnection) -> None:
+    """A file made before kind 'correction' (画面修正) existed has the old CHECK on
+    uploads.kind, which DuckDB cannot alter: the table is rebuilt once, rows and ids kept
+    (the sequence is separate), in one transaction."""
+    row = con.execute(
+        "SELECT count(*) FILTER (WHERE constraint_type = 'CHECK' "
+        "AND constraint_text LIKE '%kind%' AND constraint_text NOT LIKE '%correction%') "
+        "FROM duckdb_constraints() WHERE table_name = 'uploads' AND schema_name = 'main'"
+    ).fetchone()
+    if not row or not row[0]:
+        return
+    statements = SCHEMA_FILE.read_text(encoding="utf-8")
+    start = statements.index("CREATE TABLE IF NOT EXISTS uploads")
+    create = statements[start : statements.index(");", start) + 2]
+    with transaction(con):
+        con.execute("ALTER TABLE uploads RENAME TO uploads_before_correction")
+        con.execute(create)
+        con.execute("INSERT INTO uploads SELECT * FROM uploads_before_correction")
+        con.execute("DROP TABLE uploads_before_correction")
+
+
+def insert_evaluations(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("_evaluations", frame[EVALUATION_COLUMNS])
+    try:
+        con.execute(
+            f"INSERT INTO project_evaluations ({', '.join(EVALUATION_COLUMNS)}) "
+            f"SELECT {', '.join(EVALUATION_COLUMNS)} FROM _evaluations"
+        )
+    finally:
+        con.unregister("_evaluations")
+
+
+def current_evaluations(
+    con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = None
+) -> pd.DataFrame:
+    """project_evaluations_current of some plans (every plan when None)."""
+    return con.execute(
+        f"SELECT * FROM project_evaluations_current WHERE {_PLAN_FILTER} "
+        "ORDER BY plan_id, project_id, fiscal_year",
+        _plan_ids_param(plan_ids),
+    ).df()
+
+
+def upload_evaluation_counts(
+    con: duckdb.DuckDBPyConnection, upload_ids: list[int]
+) -> dict[int, int]:
+    """upload_id -> evaluations it stored (to verify a commit)."""
+    rows = con.execute(
+        "SELECT upload_id, count(*) FROM project_evaluations "
+        "WHERE upload_id IN (SELECT unnest($ids::INTEGER[])) GROUP BY upload_id",
+        {"ids": [int(i) for i in upload_ids]},
+    ).fetchall()
+    return {int(uid): int(n) for uid, n in rows}
+
+
+def lead_projects(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """(department, project) for every project a department leads: a 再掲 project once,
+    under its original number (project_id), in printed order."""
+    return con.execute(
+        """
+        SELECT DISTINCT d.department, coalesce(p.relisted_from, p.project_id) AS project_id,
+               o.name AS project_name, pol.policy_no, m.seq AS measure_seq, o.seq AS project_seq
+        FROM project_departments d
+        JOIN projects p ON p.plan_id = d.plan_id AND p.project_id = d.project_id
+        JOIN projects o ON o.plan_id = p.plan_id
+                       AND o.project_id = coalesce(p.relisted_from, p.project_id)
+        JOIN measures m ON m.plan_id = o.plan_id AND m.measure_id = o.measure_id
+        JOIN policies pol ON pol.plan_id = m.plan_id AND pol.policy_no = m.policy_no
+        WHERE d.plan_id = ? AND d.role = 'lead'
+        ORDER BY d.department, pol.policy_no, m.seq, o.seq
+        """,
+        [plan_id],
+    ).df()
+
+
+def lead_kpis(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """(department, kpi_id) for every KPI of a project the department leads (the project the
+    KPI is stored under, as the template's 担当課 column says)."""
+    return con.execute(
+        """
+        SELECT DISTINCT d.department, k.kpi_id, k.seq AS kpi_seq
+        FROM kpis k
+        JOIN project_departments d
+          ON d.plan_id = k.plan_id AND d.project_id = k.project_id AND d.role = 'lead'
+        WHERE k.plan_id = ?
+        ORDER BY d.department, k.seq
+        """,
+        [plan_id],
+    ).df()
+
+
+def round_items(con: duckdb.DuckDBPyConnection, plan_id: str, fy: int) -> pd.DataFrame:
+    """What each department owes in a year's round, one row per (department, item):
+    kind ('kpi' / 'evaluation'), item_id, name, expected (a KPI with a target that year; every
+    evaluation), answered (a current value or evaluation that is not fictional sample data),
+    and the upload that holds it (upload_id, uploaded_at, filename)."""
+    return con.execute(
+        """
+        WITH dk AS (
+            SELECT DISTINCT d.department, k.kpi_id, k.name, k.project_id, k.seq
+            FROM kpis k
+            JOIN project_departments d
+              ON d.plan_id = k.plan_id AND d.project_id = k.project_id AND d.role = 'lead'
+            WHERE k.plan_id = $plan
+        ), kpi_items AS (
+            SELECT dk.department, 'kpi' AS kind, dk.kpi_id AS item_id, dk.name,
+                   dk.project_id, t.target_text IS NOT NULL AS expected,
+                   coalesce(a.actual_value IS NOT NULL AND NOT a.is_sample, false) AS answered,
+                   CASE WHEN NOT a.is_sample THEN a.upload_id END AS upload_id, dk.seq
+            FROM dk
+            LEFT JOIN kpi_targets t
+              ON t.plan_id = $plan AND t.kpi_id = dk.kpi_id AND t.fiscal_year = $fy
+            LEFT JOIN kpi_actuals_current_of(plan_filter := $plan) a
+              ON a.kpi_id = dk.kpi_id AND a.fiscal_year = $fy
+        ), dp AS (
+            SELECT DISTINCT d.department, coalesce(p.relisted_from, p.project_id) AS project_id
+            FROM project_departments d
+            JOIN projects p ON p.plan_id = d.plan_id AND p.project_id = d.project_id
+            WHERE d.plan_id = $plan AND d.role = 'lead'
+        ), evaluation_items AS (
+            SELECT dp.department, 'evaluation' AS kind, dp.project_id AS item_id, p.name,
+                   dp.project_id, true AS expected,
+                   e.project_id IS NOT NULL AND (e.progress IS NOT NULL OR e.activities IS NOT NULL
+                       OR e.reason IS NOT NULL OR e.issues IS NOT NULL
+                       OR e.direction IS NOT NULL) AS answered,
+                   e.upload_id, p.seq
+            FROM dp
+            JOIN projects p ON p.plan_id = $plan AND p.project_id = dp.project_id
+            LEFT JOIN project_evaluations_current e
+              ON e.plan_id = $plan AND e.project_id = dp.project_id AND e.fiscal_year = $fy
+        ), items AS (
+            SELECT * FROM kpi_items UNION ALL SELECT * FROM evaluation_items
+        )
+        SELECT i.department, i.kind, i.item_id, i.name, i.project_id, i.expected, i.answered,
+               i.upload_id, u.uploaded_at, u.filename
+        FROM items i
+        LEFT JOIN uploads u ON u.upload_id = i.upload_id
+        ORDER BY i.department, i.kind DESC, i.seq, i.item_id
+        """,
+        {"plan": plan_id, "fy": int(fy)},
+    ).df()
+
+
+def insert_year_lock(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    plan_id: str,
+    fiscal_year: int,
+    action: str,
+    reason: str,
+    by: str,
+    at: dt.datetime,
+) -> int:
+    row = con.execute(
+        "INSERT INTO year_locks (plan_id, fiscal_year, action, reason, done_by, done_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING event_id",
+        [plan_id, int(fiscal_year), action, reason, by, at],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def locked_years(con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = None) -> pd.DataFrame:
+    """The (plan, year)s locked now, with the lock's reason, who and when."""
+    return con.execute(
+        f"SELECT plan_id, fiscal_year, reason, done_by, done_at FROM year_lock_state "
+        f"WHERE locked AND {_PLAN_FILTER} ORDER BY plan_id, fiscal_year",
+        _plan_ids_param(plan_ids),
+    ).df()
+
+
+def year_lock_events(con: duckdb.DuckDBPyConnection, plan_id: str | None = None) -> pd.DataFrame:
+    """Every lock and unlock, newest first (they belong to the history)."""
+    return con.execute(
+        "SELECT event_id, plan_id, fiscal_year, action, reason, done_by, done_at FROM year_locks "
+        "WHERE ? IS NULL OR plan_id = ? ORDER BY event_id DESC",
+        [plan_id, plan_id],
+    ).df()
+
+
+def evaluation_rows(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """Every project that is evaluated (再掲 entries are evaluated under their original), in
+    printed order: the 事業評価 sheet of the yearly template."""
+    return con.execute(
+        """
+        SELECT p.project_id, p.name AS project_name
+        FROM projects p
+        JOIN measures m ON m.plan_id = p.plan_id AND m.measure_id = p.measure_id
+        WHERE p.plan_id = ? AND p.relisted_from IS NULL
+        ORDER BY m.policy_no, m.seq, p.seq
+        """,
+        [plan_id],
+    ).df()
 
 
 # ---------------------------------------------------------------- outlook (見込み, issue #15)

@@ -90,7 +90,8 @@ CREATE SEQUENCE IF NOT EXISTS upload_id_seq START 1;
 
 CREATE TABLE IF NOT EXISTS uploads (
     upload_id      INTEGER PRIMARY KEY DEFAULT nextval('upload_id_seq'),
-    kind           VARCHAR NOT NULL CHECK (kind IN ('plan', 'actuals', 'sample')),
+    kind           VARCHAR NOT NULL
+                   CHECK (kind IN ('plan', 'actuals', 'sample', 'correction')),  -- correction: 画面修正 (#13)
     plan_id        VARCHAR,
     filename       VARCHAR NOT NULL,
     sha256         VARCHAR NOT NULL,
@@ -257,6 +258,55 @@ SELECT plan_id, kpi_id, fiscal_year, target_value, comparator, target_text,
        END AS grade,
        met, note, upload_id, direction, cumulative, is_sample
 FROM rated;
+
+-- ---------------------------------------------------------------- the yearly round (issue #13)
+
+-- 事業評価: how each project went in a year, as the department wrote it. Append-only like
+-- kpi_actuals: every row belongs to an upload; a rollback marks the upload, nothing is deleted.
+CREATE TABLE IF NOT EXISTS project_evaluations (
+    plan_id     VARCHAR NOT NULL,
+    project_id  VARCHAR NOT NULL,   -- the original number for a 再掲 project
+    fiscal_year INTEGER NOT NULL,
+    progress    VARCHAR,            -- 進捗: 順調 / 概ね順調 / 遅れ / 未着手 / 完了 / 中止
+    activities  VARCHAR,            -- 取組実績
+    reason      VARCHAR,            -- 評価の理由
+    issues      VARCHAR,            -- 課題
+    direction   VARCHAR,            -- 今後の方向性: 拡充 / 継続 / 改善 / 縮小 / 廃止 / 完了
+    upload_id   INTEGER NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    source_cell VARCHAR             -- sheet!row it was read from
+);
+
+-- The newest evaluation of each project and year from an active upload.
+CREATE OR REPLACE VIEW project_evaluations_current AS
+SELECT e.plan_id, e.project_id, e.fiscal_year, e.progress, e.activities, e.reason, e.issues,
+       e.direction, e.upload_id, e.recorded_at
+FROM project_evaluations e
+JOIN uploads u ON u.upload_id = e.upload_id
+WHERE u.status = 'active'
+QUALIFY row_number() OVER (
+    PARTITION BY e.plan_id, e.project_id, e.fiscal_year ORDER BY e.upload_id DESC
+) = 1;
+
+-- 確定 (lock) and 確定解除 (unlock) of a fiscal year, as events: nothing is deleted, the newest
+-- event of a plan and year says whether it is locked. A locked year refuses files and
+-- on-screen corrections (YEAR_LOCKED) until it is unlocked with a reason.
+CREATE SEQUENCE IF NOT EXISTS year_lock_seq START 1;
+
+CREATE TABLE IF NOT EXISTS year_locks (
+    event_id    INTEGER PRIMARY KEY DEFAULT nextval('year_lock_seq'),
+    plan_id     VARCHAR NOT NULL,
+    fiscal_year INTEGER NOT NULL,
+    action      VARCHAR NOT NULL CHECK (action IN ('lock', 'unlock')),
+    reason      VARCHAR NOT NULL,
+    done_by     VARCHAR NOT NULL,
+    done_at     TIMESTAMP NOT NULL
+);
+
+CREATE OR REPLACE VIEW year_lock_state AS
+SELECT plan_id, fiscal_year, action = 'lock' AS locked, reason, done_by, done_at, event_id
+FROM year_locks
+QUALIFY row_number() OVER (PARTITION BY plan_id, fiscal_year ORDER BY event_id DESC) = 1;
 
 -- 見込み (issue #15): will each KPI reach its final target on the present trend? One row per
 -- plan, KPI and as-of fiscal year Y of its plan. The method (docs/decisions.md "Outlook"):

@@ -106,7 +106,12 @@ COMPARATOR_WORDS = {">=": "以上", "<=": "以下", "=": ""}
 # The 比較 column of downloads: people read these in Excel, not SQL operators.
 COMPARATOR_EXPORT_WORDS = {">=": "以上", "<=": "以下", "=": "回数・維持（上回っても達成）"}
 # Where a value comes from (uploads.kind), wherever it is shown: the sample is always 架空.
-UPLOAD_KIND_WORDS = {"plan": "計画", "actuals": "実績", "sample": "サンプル（架空）"}
+UPLOAD_KIND_WORDS = {
+    "plan": "計画",
+    "actuals": "実績",
+    "sample": "サンプル（架空）",
+    "correction": "画面修正",  # on-screen correction (#13)
+}
 DIRECTION_WORDS = {"higher": "高いほど良い", "lower": "低いほど良い", "maintain": "維持"}
 
 

@@ -27,7 +27,7 @@ RISKY_NOTES = {
     "1-2-1-2": "@x",
     "2-5-3-3": "-1+1",
 }
-SHEETS = ["評価一覧", "全年度", "基本方針別", "部署別"]
+SHEETS = ["評価一覧", "全年度", "基本方針別", "部署別", "事業評価"]
 
 
 def add_actuals(settings: Settings, notes: dict[str, str], fiscal_year: int = 2025) -> int:
@@ -80,7 +80,7 @@ def test_xlsx_has_one_sheet_per_view_with_japanese_headers(risky_db: Settings, t
     out = tmp_path / "status.xlsx"
     assert export(risky_db, out, "--fy", "2025") == EXIT_OK
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[:4] == SHEETS
+    assert wb.sheetnames[: len(SHEETS)] == SHEETS
     assert "出力条件" in wb.sheetnames
     status_headers = [c.value for c in wb["評価一覧"][1]]
     for header in ["指標ID", "指標名", "年度", "目標値（計画の表記）", "実績値", "評価", "備考"]:

@@ -25,6 +25,7 @@ from ui import outlook as outlook_blocks
 from ui.board import kpi_cards
 from ui.filters import clear_filters
 from ui.format import md, percent_text
+from ui.provisional import year_state_words
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -72,7 +73,7 @@ nav.button("次へ ▶", on_click=go, args=(1,), key="council_next", shortcut="R
 nav.page_link("views/overview.py", label="ダッシュボードへ戻る", icon=":material/close:")
 nav.markdown(
     f"**{current + 1:d} / {len(screens)}**　｜　{md(data.plan['name'])}　"
-    f"{fy_label(sel.fiscal_year)}　｜　{md(ctx.filters.describe())}",
+    f"{fy_label(sel.fiscal_year)}{year_state_words(data, sel.fiscal_year)}　｜　{md(ctx.filters.describe())}",
     width="stretch",
 )
 # Presenter clickers send PageUp / PageDown; Space moves on as in a slide show. Hidden buttons

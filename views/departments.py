@@ -10,12 +10,14 @@ from kpi.status import badge_text
 from ui import charts as ui_charts
 from ui import context, downloads
 from ui.format import format_value, md, percent_text
+from ui.provisional import year_badge
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
 
 st.title("部署別")
 st.caption(f"{md(ctx.filters.describe())}　｜　評価は {fy_label(sel.fiscal_year)}")
+year_badge(ctx.data, sel.fiscal_year)  # 速報 until the year is locked (#13)
 role_choice = st.segmented_control(
     "集計する役割",
     ["主管・関係", "主管のみ"],

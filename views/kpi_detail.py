@@ -10,6 +10,7 @@ from kpi.status import UPLOAD_KIND_WORDS, badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
 from ui.format import format_value, kpi_flags, md, percent_text, target_words
+from ui.provisional import year_badge
 from ui.url_state import url_selectbox
 
 ctx = context.current()
@@ -45,6 +46,7 @@ c1, c2, c3 = st.columns([2, 2, 3])
 with c1:
     st.markdown(f"**{fy_label(sel.fiscal_year)} の評価**")
     badges.grade_badge(this_year["grade"])
+    year_badge(data, sel.fiscal_year)
 c2.metric(
     "実績",
     md(format_value(this_year["actual_value"], unit)),

@@ -14,6 +14,7 @@ from ui import badges, context, downloads
 from ui import outlook as outlook_blocks
 from ui.board import kpi_card_grid
 from ui.format import md
+from ui.provisional import year_badge
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -21,6 +22,7 @@ summary = headline(sel)
 
 st.title(f"概況　{fy_label(sel.fiscal_year)}")
 st.caption(f"{md(data.plan['name'])}　｜　{md(ctx.filters.describe())}")
+year_badge(data, sel.fiscal_year)
 
 counts = summary.counts
 share = summary.share_met

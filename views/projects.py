@@ -7,7 +7,9 @@ from kpi.dashboard import department_names, kpis_of_project, roadmap
 from kpi.fiscal import era_name, fy_label
 from kpi.status import badge_text
 from ui import context, downloads
+from ui.evaluations import evaluation_block
 from ui.format import md
+from ui.provisional import year_badge
 from ui.url_state import url_selectbox
 
 ctx = context.current()
@@ -23,6 +25,7 @@ st.title("事業一覧")
 st.caption(
     f"{len(projects)} 事業　｜　{md(ctx.filters.describe())}　｜　評価は {fy_label(sel.fiscal_year)}"
 )
+year_badge(data, sel.fiscal_year)
 
 
 def grades_of(project_id: str) -> str:
@@ -80,6 +83,7 @@ with st.container(border=True):
         st.markdown("**年度ごとの取組**")
         st.dataframe(plan, hide_index=True)
         downloads.download_table(plan, f"取組_{project_id}", key="roadmap")
+    evaluation_block(data, project_id)
     ids = kpis_of_project(data, project_id)
     if ids:
         st.markdown("**評価指標**")

@@ -6,7 +6,7 @@ import streamlit as st
 from etl import operations
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
-from ui import auth, context, errors, problems
+from ui import auth, context, errors, problems, round_panels
 from ui.downloads import download_table
 from ui.format import md
 
@@ -144,6 +144,7 @@ def upload_section(user: str) -> None:
     if not table.empty:  # an empty table would say 「empty」
         st.dataframe(table, hide_index=True)
         download_table(table, "取込の確認", key="preview")
+    round_panels.evaluation_preview(preview)  # 事業評価 (#13)
     if len(preview.unreported_notes):
         st.markdown("**未報告の行に書かれた備考**（値は登録せず、備考だけを保存します）")
         st.dataframe(unreported_notes_table(preview), hide_index=True)
@@ -177,6 +178,10 @@ def rollback_effect_table(effect) -> None:
         f"{counts['kept']:,} 件",
         help="後の取込が同じ指標・年度の値を持っているため、その値のままです。",
     )
+    if effect.evaluations:
+        st.caption(
+            f"事業評価 {effect.evaluations} 件も取り消されます（以前の評価があればそれに戻ります）。"
+        )
     rows = effect.rows
     table = value_rows(
         rows,
@@ -234,7 +239,9 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         st.rerun()
 
 
-tab_upload, tab_template, tab_history = st.tabs(["取込", "テンプレート", "取込履歴と取消"])
+tab_upload, tab_template, tab_history, tab_round, tab_correction, tab_lock = st.tabs(
+    ["取込", "テンプレート", "取込履歴と取消", "照会・回答状況", "画面修正", "確定"]
+)
 user = auth.uploader()
 with tab_upload:
     auth.login_panel()
@@ -283,5 +290,13 @@ with tab_history:
     )
     st.dataframe(shown, hide_index=True)
     download_table(shown, "取込履歴", key="history")
+    round_panels.lock_history(ctx)
     with errors.boundary(key="rollback"):
         rollback_section(history, user)
+
+with tab_round:  # the yearly round (#13)
+    round_panels.round_section(ctx, user)
+with tab_correction:
+    round_panels.correction_section(ctx, user)
+with tab_lock:
+    round_panels.lock_section(ctx, user)
