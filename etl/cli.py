@@ -236,6 +236,14 @@ def _print_rollback(effect: RollbackEffect) -> None:
 def cmd_rollback(args: argparse.Namespace) -> int:
     settings = _settings(args)
     ids = list(dict.fromkeys(i for group in args.upload_ids for i in group))
+    from etl import plan_cli
+    from etl.plan_versions import is_plan_upload
+
+    with repository.open_db(settings.db_path, retries=3) as con:
+        repository.init_schema(con, settings.grading)
+        plans = is_plan_upload(con, ids)
+    if plans:  # a plan version: the version before it becomes current again (#14)
+        return plan_cli.rollback_plans(settings, ids, by=args.by, dry_run=args.dry_run)
     with repository.open_db(settings.db_path, retries=3) as con:
         repository.init_schema(con, settings.grading)
         if args.dry_run:
@@ -524,6 +532,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_export, "評価一覧を書き出す（.xlsx は表ごとのシート、.csv は全年度）")
     p.add_argument("--out", required=True, help="書き出すファイル (.xlsx または .csv)")
     _add_selection(p)
+    from etl import plan_cli
+
+    plan_cli.register(add)
     p = add(
         "hash-password", cmd_hash_password, "取込用パスワードのハッシュを作る（secrets.toml 用）"
     )

@@ -125,6 +125,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "同じ指標・年度に異なる値があります（{detail}）。",
         "どちらか一方の行を削除してください。",
     ),
+    # --- plan versions (#14) ---
+    "REASON_REQUIRED": (
+        "目標値が変わります（{detail}）。見直しの理由が必要です。",
+        "見直しの理由（例: 中間見直しによる目標の上方修正）を入力してから取り込んでください。",
+    ),
+    "ODS_UNSUPPORTED": (
+        "OpenDocument のスプレッドシート（.ods）ではありません（{detail}）。",
+        "LibreOffice Calc で開き「ODF スプレッドシート (.ods)」または .xlsx 形式で保存し直してください。",
+    ),
     # --- warnings (shown, not blocking) ---
     "PERCENT_FRACTION": (
         "{value} は {detail}% の意味ではありませんか？",
