@@ -252,6 +252,11 @@ def _effect(con: duckdb.DuckDBPyConnection, infos: list[dict]) -> PlanRollbackEf
     for pid in plan_ids:
         version = repository.plan_version_in_force(con, pid, without=ids)
         if version is None:
+            if repository.plan_has_actuals(con, pid):
+                raise RollbackRefused(
+                    f"計画 {pid} の最初の版です。この計画には実績の取込があるため、計画を"
+                    "なくす取消はできません。内容を直すには、直した計画ワークブックを読み込んでください。"
+                )
             removed.append(pid)
             continue
         for t, frame in repository.plan_version_tables(con, version).items():

@@ -725,6 +725,12 @@ def plan_version_tables(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict[
     }
 
 
+def plan_has_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> bool:
+    """Any actual ever loaded for the plan, rolled back or not."""
+    row = con.execute("SELECT count(*) FROM kpi_actuals WHERE plan_id = ?", [plan_id]).fetchone()
+    return bool(row and row[0])
+
+
 def remove_plan(con: duckdb.DuckDBPyConnection, plan_id: str) -> None:
     """Take a plan out of the current structure tables (its first version rolled back).
     Versions, uploads and actuals stay."""

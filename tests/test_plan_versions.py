@@ -254,3 +254,14 @@ def test_build_still_works_and_records_a_version(seed_db):
     assert cli.main(["build", "--db", str(seed_db.db_path)]) == 0
     with repository.open_db(seed_db.db_path) as con:
         assert q(con, "SELECT count(*) FROM plan_versions") == [(1,)]
+
+
+def test_first_version_of_a_plan_with_actuals_is_not_removed(seed_db, tmp_path, capsys):
+    db = ["--db", str(seed_db.db_path)]
+    assert cli.main(["build", "--sample", *db]) == 0
+    with repository.open_db(seed_db.db_path) as con:
+        (uid,) = q(con, "SELECT min(upload_id) FROM uploads WHERE kind = 'plan'")[0]
+    assert cli.main(["rollback", str(uid), *db]) == 1
+    assert "最初の版" in capsys.readouterr().err
+    with repository.open_db(seed_db.db_path) as con:
+        assert q(con, "SELECT count(*) FROM kpis") == [(35,)]
