@@ -41,11 +41,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.with_db(args.db) if args.db else settings
 
 
-def change_rows(changes: pd.DataFrame, several_plans: bool) -> list[dict[str, str]]:
+def change_rows(changes: pd.DataFrame, several_plans: bool) -> list[dict[str, object]]:
     """The change table as the CLI and the page show it (Japanese headers)."""
     rows = []
     for r in changes.to_dict("records"):
-        row = {"計画ID": r["plan_id"]} if several_plans else {}
+        row: dict[str, object] = {"計画ID": r["plan_id"]} if several_plans else {}
         fy = r["fiscal_year"]
         row |= {
             "区分": STATE_WORDS[r["state"]],
@@ -65,10 +65,7 @@ def _print_changes(changes: pd.DataFrame) -> None:
         print("変更はありません。")
         return
     counts = changes.groupby(["kind", "state"]).size()
-    parts = [
-        f"{KIND_WORDS[k]} {STATE_WORDS[s]} {int(n)}"
-        for (k, s), n in counts.items()
-    ]
+    parts = [f"{KIND_WORDS[k]} {STATE_WORDS[s]} {int(n)}" for (k, s), n in counts.items()]
     print(" / ".join(parts))
     print(format_table(change_rows(changes.head(MAX_SHOWN), changes["plan_id"].nunique() > 1)))
     if len(changes) > MAX_SHOWN:
@@ -96,7 +93,9 @@ def cmd_plan_template(args: argparse.Namespace) -> int:
         out.write_bytes(data)
     except OSError as e:
         raise KpiError(f"書き出せません: {out}（{e.strerror or e}）") from e
-    print(f"書き出しました: {out}（{fy_column(args.start)}〜{fy_column(args.end)}、空の計画ワークブック）")
+    print(
+        f"書き出しました: {out}（{fy_column(args.start)}〜{fy_column(args.end)}、空の計画ワークブック）"
+    )
     return EXIT_OK
 
 
@@ -127,7 +126,9 @@ def cmd_load_plan(args: argparse.Namespace) -> int:
 
 def print_plan_rollback(effect: PlanRollbackEffect) -> None:
     for pid in effect.removed_plans:
-        print(f"計画 {pid} は以前の版がないため、取消後は計画の一覧からなくなります（実績は残ります）。")
+        print(
+            f"計画 {pid} は以前の版がないため、取消後は計画の一覧からなくなります（実績は残ります）。"
+        )
     print("取消後の計画（現在 → 取消後）:")
     _print_changes(effect.changes)
 
@@ -142,7 +143,9 @@ def rollback_plans(settings: Settings, ids: list[int], *, by: str, dry_run: bool
             return EXIT_OK
         effect = rollback_plan_uploads(con, ids, by=by)
     for info in effect.uploads:
-        print(f"取込番号 {info['upload_id']}（計画 {info['plan_id']}、{info['filename']}）を取り消しました。")
+        print(
+            f"取込番号 {info['upload_id']}（計画 {info['plan_id']}、{info['filename']}）を取り消しました。"
+        )
     print_plan_rollback(effect)
     print("履歴は削除されません。取り消した版は plans_versions などに残ります。")
     return EXIT_OK
@@ -156,8 +159,12 @@ def _fiscal_year(text: str) -> int:
 
 
 def register(add: Add) -> None:
-    p = add("plan-template", cmd_plan_template, "空の計画ワークブックを書き出す（次期計画の入力用）")
-    p.add_argument("--start", required=True, type=_fiscal_year, help="開始年度（例: 2026、令和8年度）")
+    p = add(
+        "plan-template", cmd_plan_template, "空の計画ワークブックを書き出す（次期計画の入力用）"
+    )
+    p.add_argument(
+        "--start", required=True, type=_fiscal_year, help="開始年度（例: 2026、令和8年度）"
+    )
     p.add_argument("--end", required=True, type=_fiscal_year, help="終了年度（例: 2030）")
     p.add_argument("--out", required=True, help="書き出すファイル (.xlsx)")
     p = add("load-plan", cmd_load_plan, "計画ワークブックを検証して取り込む（新しい計画・見直し）")

@@ -386,7 +386,9 @@ class _Reader:
         prev_plan, sep, prev_kpi = raw.replace("：", ":").partition(":")
         prev_plan, prev_kpi = prev_plan.strip(), normalize_id(prev_kpi)
         if not sep or not prev_plan or not re.match(r"^\d+-\d+-\d+-\d+$", prev_kpi):
-            self.report("BAD_ID", t, r, COL_PREVIOUS_KPI, raw, "計画ID:指標ID (例: hadano-r3-r7:2-1-1-2)")
+            self.report(
+                "BAD_ID", t, r, COL_PREVIOUS_KPI, raw, "計画ID:指標ID (例: hadano-r3-r7:2-1-1-2)"
+            )
             return
         if prev_plan == pid:
             self.report("UNKNOWN_REFERENCE", t, r, COL_PREVIOUS_KPI, raw, "前の計画")

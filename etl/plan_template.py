@@ -43,7 +43,10 @@ YEAR = "（年度）"  # stands for every year column in the explanations
 # Column -> (what it holds, example). The example plan is fictional.
 HELP: dict[str, dict[str, tuple[str, str]]] = {
     SHEET_PLAN: {
-        "計画ID": ("計画を区別する半角の記号。他の全シートの 計画ID と同じにします。", "sample-r8-r12"),
+        "計画ID": (
+            "計画を区別する半角の記号。他の全シートの 計画ID と同じにします。",
+            "sample-r8-r12",
+        ),
         "計画名": ("計画の正式名称。", "第2次 情報化推進計画"),
         "団体名": ("自治体名。", "架空市"),
         "開始年度": ("計画期間の最初の年度（西暦・和暦どちらでも可）。", "2026 または 令和8年度"),
@@ -85,7 +88,10 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "指標名": ("評価指標の名称。", "電子申請の利用件数"),
         "単位": ("件、％、回、人 など。目標値・実績値の単位。", "件"),
         "方向": ("選択: " + " / ".join(DIRECTION_LABELS.values()), "高いほど良い"),
-        "累積": (f"計画開始からの累積値なら {CUMULATIVE_MARK}、そうでなければ空欄。", CUMULATIVE_MARK),
+        "累積": (
+            f"計画開始からの累積値なら {CUMULATIVE_MARK}、そうでなければ空欄。",
+            CUMULATIVE_MARK,
+        ),
         "指標の考え方": ("指標を選んだ理由や算出方法。", "電子申請システムの年間利用件数"),
         YEAR: (
             "その年度の目標値を計画書の表記のまま（70%以上、780万件、年3回以上、検討を踏まえ設定）。"
@@ -153,7 +159,10 @@ def _sheet(wb: Workbook, sheet: str, years: list[int]) -> Worksheet:
                 showInputMessage=True,
             )
             dv.error, dv.errorTitle = f"{CUMULATIVE_MARK} か空欄にしてください。", "累積"
-            dv.promptTitle, dv.prompt = "累積", f"累積指標なら {CUMULATIVE_MARK}、そうでなければ空欄。"
+            dv.promptTitle, dv.prompt = (
+                "累積",
+                f"累積指標なら {CUMULATIVE_MARK}、そうでなければ空欄。",
+            )
         else:
             help_key = h if h in HELP[sheet] else YEAR
             what, example = HELP[sheet][help_key]
@@ -217,5 +226,3 @@ def build_plan_template(start_fy: int, end_fy: int) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-

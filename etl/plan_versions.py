@@ -95,17 +95,26 @@ def plan_changes(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> 
         "target_text",
     )
     parts.append(targets.rename(columns={"kpi_id": "item_id"}).assign(kind="target"))
-    frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
-        len(p) for p in parts
-    ) else pd.DataFrame(columns=CHANGE_COLUMNS)
+    frame = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=CHANGE_COLUMNS)
+    )
     if "fiscal_year" not in frame:
         frame["fiscal_year"] = None
     names = pd.concat([old_k, new_k]).drop_duplicates(["plan_id", "kpi_id"], keep="last")
-    kpi_names = dict(zip(zip(names["plan_id"], names["kpi_id"], strict=True), names["name"], strict=True))
+    kpi_names = dict(
+        zip(zip(names["plan_id"], names["kpi_id"], strict=True), names["name"], strict=True)
+    )
     frame["name"] = [
         kpi_names.get((p, i), "") if k == "target" else (a or b)
         for p, i, k, b, a in zip(
-            frame["plan_id"], frame["item_id"], frame["kind"], frame["before"], frame["after"], strict=True
+            frame["plan_id"],
+            frame["item_id"],
+            frame["kind"],
+            frame["before"],
+            frame["after"],
+            strict=True,
         )
     ]
     order = {"project": 0, "kpi": 1, "target": 2}

@@ -44,7 +44,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Excel で開き「Excel ブック (*.xlsx)」形式で保存し直してください。",
     ),
     "FILE_NOT_XLSX": (
-        "Excel ブック（.xlsx）ではありません。",
+        "Excel ブック（.xlsx）でも LibreOffice のスプレッドシート（.ods）でもありません。",
         "テンプレートをダウンロードして入力し、.xlsx 形式で保存してください。",
     ),
     "FILE_CORRUPT": (
@@ -129,10 +129,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "REASON_REQUIRED": (
         "目標値が変わります（{detail}）。見直しの理由が必要です。",
         "見直しの理由（例: 中間見直しによる目標の上方修正）を入力してから取り込んでください。",
-    ),
-    "ODS_UNSUPPORTED": (
-        "OpenDocument のスプレッドシート（.ods）ではありません（{detail}）。",
-        "LibreOffice Calc で開き「ODF スプレッドシート (.ods)」または .xlsx 形式で保存し直してください。",
     ),
     # --- warnings (shown, not blocking) ---
     "PERCENT_FRACTION": (

@@ -83,9 +83,10 @@ ALL_TABLES = [*PLAN_TABLES, "uploads", "kpi_actuals", *VERSION_TABLES.values()]
 def plan_frame(tables: dict[str, pd.DataFrame], table: str) -> pd.DataFrame:
     """A plan table from `tables`, empty when the caller did not give it (a table added later)."""
     frame = tables.get(table)
-    return frame[PLAN_TABLES[table]] if frame is not None else pd.DataFrame(
-        columns=PLAN_TABLES[table]
+    return (
+        frame[PLAN_TABLES[table]] if frame is not None else pd.DataFrame(columns=PLAN_TABLES[table])
     )
+
 
 # One writer at a time inside this process (Streamlit serves sessions on threads).
 _write_lock = threading.RLock()

@@ -23,7 +23,9 @@ def q(con, sql, params=None):
     return con.execute(sql, params or []).fetchall()
 
 
-def revise(plan_bytes: bytes, kpi: str = "1-3-1-1", column: str = "令和6年度", text: str = "900万件"):
+def revise(
+    plan_bytes: bytes, kpi: str = "1-3-1-1", column: str = "令和6年度", text: str = "900万件"
+):
     def edit(wb):
         ws = wb["評価指標"]
         header = [c.value for c in ws[1]]
@@ -46,9 +48,7 @@ def test_blank_template_has_the_plan_sheets_years_dropdowns_and_help(plan_bytes)
     assert kpi_head[:8] == [c.value for c in seed["評価指標"][1]][:8]
     assert kpi_head[8:13] == years and kpi_head[13:] == ["再掲先事業番号", "前計画指標ID"]
     lists = {
-        dv.formula1
-        for dv in wb["評価指標"].data_validations.dataValidation
-        if dv.type == "list"
+        dv.formula1 for dv in wb["評価指標"].data_validations.dataValidation if dv.type == "list"
     }
     assert lists == {'"高いほど良い,低いほど良い,維持"', '"○"'}
     prompts = [dv for dv in wb["個別事業"].data_validations.dataValidation if dv.prompt]
@@ -59,7 +59,9 @@ def test_blank_template_has_the_plan_sheets_years_dropdowns_and_help(plan_bytes)
 
 def test_plan_template_cli_and_wrong_period(tmp_path):
     out = tmp_path / "次期計画.xlsx"
-    assert cli.main(["plan-template", "--start", "令和8年度", "--end", "2030", "--out", str(out)]) == 0
+    assert (
+        cli.main(["plan-template", "--start", "令和8年度", "--end", "2030", "--out", str(out)]) == 0
+    )
     assert out.read_bytes()[:2] == b"PK"
     assert cli.main(["plan-template", "--start", "2030", "--end", "2026", "--out", str(out)]) == 1
 
@@ -102,14 +104,17 @@ def test_fictional_plan_typed_into_template_loads(plan_con, seed_db):
     )
     assert merged == [(2026, "検討を踏まえ設定"), (2027, "検討を踏まえ設定")]
     assert q(
-        plan_con, "SELECT project_id, relisted FROM project_kpis WHERE plan_id = ? AND kpi_id = "
-        "'1-1-1-1' ORDER BY 1", [NEXT_PLAN]
+        plan_con,
+        "SELECT project_id, relisted FROM project_kpis WHERE plan_id = ? AND kpi_id = "
+        "'1-1-1-1' ORDER BY 1",
+        [NEXT_PLAN],
     ) == [("1-1-1", False), ("2-1-2", True)]
     assert q(plan_con, "SELECT * FROM kpi_predecessors") == [
         (NEXT_PLAN, "1-1-1-1", SEED_PLAN, "2-1-1-2")
     ]
-    assert q(plan_con, "SELECT direction FROM kpis WHERE plan_id = ? AND kpi_id = '2-2-1-1'",
-             [NEXT_PLAN]) == [("lower",)]
+    assert q(
+        plan_con, "SELECT direction FROM kpis WHERE plan_id = ? AND kpi_id = '2-2-1-1'", [NEXT_PLAN]
+    ) == [("lower",)]
     # the seed plan is untouched beside it
     assert q(plan_con, "SELECT count(*) FROM kpis WHERE plan_id = ?", [SEED_PLAN]) == [(35,)]
 
@@ -160,8 +165,11 @@ def test_revision_needs_a_reason_then_keeps_the_original(plan_con, seed_db, plan
     assert [p.code for p in e.value.problems] == ["REASON_REQUIRED"]
     assert repository.snapshot(plan_con) == before
     preview = preview_plan(plan_con, revised, "plan_v2.xlsx", settings=seed_db)
-    assert list(preview.revisions[["item_id", "fiscal_year", "before", "after"]].itertuples(
-        index=False, name=None)) == [("1-3-1-1", 2024, "８２８万件", "900万件")]
+    assert list(
+        preview.revisions[["item_id", "fiscal_year", "before", "after"]].itertuples(
+            index=False, name=None
+        )
+    ) == [("1-3-1-1", 2024, "８２８万件", "900万件")]
     result = commit_plan(plan_con, revised, "plan_v2.xlsx", by="t", settings=seed_db, reason=REASON)
     (uid,) = result.upload_ids
     rows = q(
@@ -176,8 +184,11 @@ def test_revision_needs_a_reason_then_keeps_the_original(plan_con, seed_db, plan
         "SELECT target_value FROM kpi_status WHERE kpi_id = '1-3-1-1' AND fiscal_year = 2024",
     ) == [(9_000_000.0,)]
     original = repository.original_targets(plan_con, SEED_PLAN)
-    assert list(original[["kpi_id", "fiscal_year", "original_target_text"]].itertuples(
-        index=False, name=None)) == [("1-3-1-1", 2024, "８２８万件")]
+    assert list(
+        original[["kpi_id", "fiscal_year", "original_target_text"]].itertuples(
+            index=False, name=None
+        )
+    ) == [("1-3-1-1", 2024, "８２８万件")]
 
 
 def test_cli_load_plan_dry_run_reason_and_rollback(seed_db, plan_bytes, tmp_path, capsys):
@@ -221,9 +232,10 @@ def test_rollback_restores_the_whole_previous_version(plan_con, seed_db, plan_by
     for table, frame in original.items():
         cols = list(frame.columns)
         assert (
-            restored[table].sort_values(cols).reset_index(drop=True).equals(
-                frame.sort_values(cols).reset_index(drop=True)
-            )
+            restored[table]
+            .sort_values(cols)
+            .reset_index(drop=True)
+            .equals(frame.sort_values(cols).reset_index(drop=True))
         ), table
 
 
@@ -232,7 +244,9 @@ def test_rolling_back_the_first_version_of_a_new_plan_removes_it(plan_con, seed_
     effect = rollback_plan_uploads(plan_con, result.upload_ids, by="t")
     assert effect.removed_plans == [NEXT_PLAN]
     assert q(plan_con, "SELECT plan_id FROM plans") == [(SEED_PLAN,)]
-    assert q(plan_con, "SELECT count(*) FROM kpis_versions WHERE plan_id = ?", [NEXT_PLAN]) == [(5,)]
+    assert q(plan_con, "SELECT count(*) FROM kpis_versions WHERE plan_id = ?", [NEXT_PLAN]) == [
+        (5,)
+    ]
 
 
 def test_database_before_versions_backfills_current_plan(plan_con, seed_db, plan_bytes):
