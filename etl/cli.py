@@ -440,6 +440,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".pdf":
         print(f"エラー: 報告書の出力先は .pdf にしてください: {out}", file=sys.stderr)
         return EXIT_USAGE
+    if args.final:  # 総括: the whole period of the plan (#14)
+        from etl.plan_cli import write_final_report
+
+        return write_final_report(args, out)
     from etl.report import build_report  # matplotlib and fpdf2: only for this command
 
     settings, data, filters, sources = _selection(args)
@@ -528,6 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(DEFAULT_PLAN))
     p = add("report", cmd_report, "庁議用の報告書（PDF）を書き出す")
     p.add_argument("--out", required=True, help="書き出すファイル (.pdf)")
+    p.add_argument("--final", action="store_true", help="計画期間全体の総括（PDF）を書き出す")
     _add_selection(p)
     p = add("export", cmd_export, "評価一覧を書き出す（.xlsx は表ごとのシート、.csv は全年度）")
     p.add_argument("--out", required=True, help="書き出すファイル (.xlsx または .csv)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -172,3 +173,37 @@ def register(add: Add) -> None:
     p.add_argument("--by", default=getpass.getuser(), help="実行者名")
     p.add_argument("--dry-run", action="store_true", help="検証と変更内容の表示だけを行う")
     p.add_argument("--reason", help="目標値を見直す理由（既存の指標の目標値が変わるときは必須）")
+
+
+def write_final_report(args: argparse.Namespace, out: Path) -> int:
+    """`report --final`: the 総括 of the plan (--plan-id, else the one covering today, else
+    the newest) as a PDF."""
+    from etl.final_report import build_final_report
+    from kpi import service
+    from kpi.final_review import final_review
+
+    settings = _settings(args)
+    if not service.database_exists(settings):
+        raise KpiError(
+            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
+        )
+    plans = service.plans(settings)
+    known = [str(p) for p in plans["plan_id"]]
+    if not known:
+        raise KpiError(
+            "データベースに計画がありません（先に python -m etl build を実行してください）。"
+        )
+    plan_id = args.plan_id or known[0]
+    if plan_id not in known:
+        raise KpiError(f"計画「{plan_id}」はありません。登録されている計画: {'、'.join(known)}")
+    review = final_review(service.plan_data(settings, plan_id))
+    pdf = build_final_report(review, as_of=settings.today())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(pdf)
+    except OSError as e:
+        raise KpiError(f"書き出せません: {out}（{e.strerror or e}）") from e
+    print(f"書き出しました: {out}（{review.plan['name']} の総括、指標 {len(review.kpis)} 件）")
+    if review.sample:
+        print("注意: 架空のサンプルデータが含まれています。", file=sys.stderr)
+    return EXIT_OK

@@ -60,6 +60,13 @@ class PlanData:
     activities: pd.DataFrame
     sample_current: bool = False
     years: list[int] = field(default_factory=list)
+    # The plan's life (#14): targets revised since the first version (kpi_target_revisions),
+    # original targets that differ from the ones in force, the previous plan's actuals of
+    # KPIs that continue one (前計画指標ID), the last 今後の方向性 per project.
+    revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    original_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    predecessor_actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_directions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __post_init__(self) -> None:
         self.years = list(range(int(self.plan["start_fy"]), int(self.plan["end_fy"]) + 1))

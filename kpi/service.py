@@ -55,6 +55,10 @@ def plan_data(settings: Settings, plan_id: str) -> PlanData:
             departments=repository.departments(con, plan_id),
             activities=repository.activities(con, plan_id),
             sample_current=repository.sample_is_current(con, plan_id),
+            revisions=repository.target_revisions(con, plan_id),
+            original_targets=repository.original_targets(con, plan_id),
+            predecessor_actuals=repository.predecessor_actuals(con, plan_id),
+            project_directions=repository.project_directions(con, plan_id),
         )
 
 
@@ -62,3 +66,4 @@ def upload_history(settings: Settings, plan_id: str) -> pd.DataFrame:
     """The uploads of one plan, newest first: where a report's or an export's values come from."""
     with repository.open_db(settings.db_path, retries=5) as con:
         return repository.list_uploads(con, plan_id)
+
