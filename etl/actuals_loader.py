@@ -9,14 +9,15 @@ value before it again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from etl.actuals_reader import ActualsRead, load_catalog, read_actuals
+from etl.actuals_catalog import Key, KpiCatalog, KpiInfo
+from etl.actuals_reader import ActualsRead, read_actuals
 from etl.archive import archive, sha256_of
 from etl.problems import InputRejected, Problem
 from kpi import repository
@@ -93,21 +94,103 @@ def resolve_plan_id(
     """The chosen plan (checked), else the only plan, else the newest (`list_plans` order);
     given a fiscal year, the newest plan whose period covers it (a template for FY2025 is asked
     for just when the next plan has been loaded)."""
-    plans = repository.list_plans(con)
-    if plan_id:
-        if plan_id not in set(plans["plan_id"]):
-            raise NotFound(f"計画「{plan_id}」はありません。")
-        return plan_id
-    if plans.empty:
+    plans = repository.list_plans(con) if repository.schema_ready(con) else None
+    if plans is None or plans.empty:
         raise NotFound(
             "計画が登録されていません。先に計画ワークブックを読み込んでください"
             "（python -m etl build）。"
         )
+    if plan_id:
+        known = [str(p) for p in plans["plan_id"]]
+        if plan_id not in known:
+            raise NotFound(f"計画「{plan_id}」はありません。登録されている計画: {'、'.join(known)}")
+        return plan_id
     if fiscal_year is not None:
         covering = plans[(plans["start_fy"] <= fiscal_year) & (plans["end_fy"] >= fiscal_year)]
         if not covering.empty:
             return str(covering["plan_id"].iloc[0])
     return str(plans["plan_id"].iloc[0])
+
+
+# ---------------------------------------------------------------- the catalogue
+
+
+def load_catalog(con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = None) -> KpiCatalog:
+    """Catalog of the given plans (every plan when None: a file may name its plans itself)."""
+    periods = repository.plan_periods(con, plan_ids)
+    kpis = repository.catalog_kpis(con, plan_ids)
+    targets = repository.numeric_targets(con, plan_ids, percent_only=True)
+    current = repository.current_actuals_of(con, plan_ids, cumulative_only=True)
+    # zip over plain lists: building dicts of 300,000 entries row by row through pandas is slow.
+    # KPIs share a few (unit, cumulative, direction) combinations: one KpiInfo for each.
+    shared: dict[tuple, KpiInfo] = {}
+    infos = [
+        shared.get(combo)
+        or shared.setdefault(combo, KpiInfo(combo[0] or "", bool(combo[1]), combo[2]))
+        for combo in zip(
+            kpis["unit"].tolist(),
+            kpis["cumulative"].tolist(),
+            kpis["direction"].tolist(),
+            strict=True,
+        )
+    ]
+    return KpiCatalog(
+        periods={
+            p: (int(s), int(e))
+            for p, s, e in zip(
+                periods["plan_id"].tolist(),
+                periods["start_fy"].tolist(),
+                periods["end_fy"].tolist(),
+                strict=True,
+            )
+        },
+        kpis=dict(
+            zip(
+                zip(kpis["plan_id"].tolist(), kpis["kpi_id"].tolist(), strict=True),
+                infos,
+                strict=True,
+            )
+        ),
+        targets=_Values(targets, "target_value"),
+        current=_Values(current, "actual_value"),
+    )
+
+
+class _Values(Mapping):
+    """(plan_id, kpi_id, fiscal_year) -> value, built on first use: most files never ask."""
+
+    def __init__(self, frame: pd.DataFrame, column: str):
+        self._frame: pd.DataFrame | None = frame
+        self._column = column
+        self._dict: dict[Key, float] = {}
+
+    def _values(self) -> dict[Key, float]:
+        if self._frame is not None:
+            self._dict = _value_dict(self._frame, self._column)
+            self._frame = None
+        return self._dict
+
+    def __getitem__(self, key: Key) -> float:
+        return self._values()[key]
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
+def _value_dict(frame: pd.DataFrame, column: str) -> dict[Key, float]:
+    return {
+        (p, k, int(y)): float(v)
+        for p, k, y, v in zip(
+            frame["plan_id"].tolist(),
+            frame["kpi_id"].tolist(),
+            frame["fiscal_year"].tolist(),
+            frame[column].tolist(),
+            strict=True,
+        )
+    }
 
 
 def _read(

@@ -1,43 +1,51 @@
 """Read a yearly actuals workbook (DESIGN 4.2, 4.3): bytes in, rows and problems out.
 
 The same rules serve the generated template and files people make by hand. Every problem is
-collected with its sheet and cell; nothing is written here. Built for a national file
-(350,000 rows, 1,741 plans): one plain loop over the rows, dict lookups, and `read_number`
-only for cells that are not already plain numbers.
+collected with its sheet and cell; nothing is written here, and the database is never opened:
+what the rules need to know about the plans comes in as a `KpiCatalog`
+(etl/actuals_catalog.py, loaded by etl/actuals_loader.py). Finding the table in the workbook
+is etl/actuals_table.py; the codes, wording and severity of problems are etl/problems.py.
+
+THE RULE OF THIS MODULE: a value rule lives in one place, and both paths use it.
+There are two paths over the rows: the scalar `_Reader._row` (one row at a time, every rule
+in order: the reference) and the column-wise `_Reader.read` (a national file: 350,000 rows).
+The column-wise path only *accepts* rows that are plainly correct; every row with anything
+to say (a problem or a warning) goes through `_row`, so each problem is worded, ordered and
+placed in exactly one place. A value is read by one function for both (`read_number` /
+`read_numbers` in kpi/numbers.py, one per-value function over distinct values); ids and years
+by `normalize_id` and `parse_fiscal_year`. A new rule goes into `_row`, and `read` must send
+it every row that the rule could speak about. tests/test_column_reader.py checks that both
+paths give the same rows and problems, and that its generated sheets raise every code that
+the catalogue says this reader raises (`codes_raised_by(ACTUALS_ROWS)`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from etl.actuals_catalog import Key, KpiCatalog
+from etl.actuals_table import COL_KPI, COL_NOTE, COL_PLAN, COL_VALUE, COL_YEAR, find_table
 from etl.guard import check_workbook_bytes
-from etl.plan_format import header_key, normalize_id
-from etl.problems import WARNING, InputRejected, Problem, cell_name, has_blocking, problem
-from etl.sheet_table import Table, find_header
-from etl.xlsx import Sheet, Workbook
-from kpi import repository
+from etl.plan_format import normalize_id
+from etl.problems import Problem, cell_name, has_blocking, problem
+from etl.sheet_table import Table
+from etl.xlsx import Sheet
 from kpi.config import Limits
 from kpi.fiscal import fy_column, fy_label, parse_fiscal_year
 from kpi.numbers import NOT_REPORTED, NumberFormatError, normalize, read_number, read_numbers
 
-SHEET = "実績"
-COL_KPI, COL_YEAR, COL_VALUE, COL_NOTE, COL_PLAN = "指標ID", "年度", "実績値", "備考", "計画ID"
-REQUIRED_HEADERS = [COL_KPI, COL_YEAR, COL_VALUE]
-READ_HEADERS = [COL_KPI, COL_YEAR, COL_VALUE, COL_PLAN, COL_NOTE]  # the columns the rules read
 # The fix of YEAR_OUT_OF_PLAN: a year of the next plan is the usual cause.
 OTHER_PLAN_HINT = (
     "別の計画の年度であれば、その計画を選んでから読み込むか（画面の計画の選択、コマンドでは "
     "--plan-id）、計画ID 列を設けて行ごとに計画を指定してください。"
 )
-HEADER_SEARCH_ROWS = 20
 # object, not pandas' string dtype, for text: a missing note must stay None (NULL), not NaN.
 ROW_DTYPES = {
     "plan_id": object,
@@ -48,127 +56,6 @@ ROW_DTYPES = {
     "source_cell": object,
 }
 ROW_COLUMNS = list(ROW_DTYPES)
-
-Key = tuple[str, str, int]  # (plan_id, kpi_id, fiscal_year)
-
-
-@dataclass(frozen=True)
-class KpiInfo:
-    unit: str
-    cumulative: bool
-    direction: str
-
-
-@dataclass
-class KpiCatalog:
-    """What validating actuals needs about the plans in the database, as dicts."""
-
-    periods: dict[str, tuple[int, int]] = field(default_factory=dict)  # plan -> (start, end)
-    kpis: dict[tuple[str, str], KpiInfo] = field(default_factory=dict)
-    # numeric targets of % KPIs: only the fraction warning (0.25 for 25%) looks at them
-    targets: Mapping[Key, float] = field(default_factory=dict)
-    current: Mapping[Key, float] = field(default_factory=dict)  # current values, cumulative KPIs
-    _index: _CatalogIndex | None = field(default=None, init=False, repr=False, compare=False)
-
-    @property
-    def index(self) -> _CatalogIndex:
-        """The KPIs as arrays, for reading a whole column at once (built on first use)."""
-        if self._index is None:
-            self._index = _CatalogIndex(self)
-        return self._index
-
-
-class _CatalogIndex:
-    """KPI (plan_id, kpi_id) -> position, and per position: unit, %, cumulative, period."""
-
-    def __init__(self, catalog: KpiCatalog):
-        keys = list(catalog.kpis)
-        infos = list(catalog.kpis.values())
-        self.position = {key: j for j, key in enumerate(keys)}
-        self.units = [info.unit for info in infos]
-        self.percent = np.array([u == "%" for u in self.units], dtype=bool)
-        self.cumulative = np.array([info.cumulative for info in infos], dtype=bool)
-        periods = [catalog.periods.get(pid, (0, -1)) for pid, _ in keys]
-        self.start = np.array([p[0] for p in periods], dtype=np.float64)
-        self.end = np.array([p[1] for p in periods], dtype=np.float64)
-
-
-def load_catalog(con: duckdb.DuckDBPyConnection, plan_ids: list[str] | None = None) -> KpiCatalog:
-    """Catalog of the given plans (every plan when None: a file may name its plans itself)."""
-    periods = repository.plan_periods(con, plan_ids)
-    kpis = repository.catalog_kpis(con, plan_ids)
-    targets = repository.numeric_targets(con, plan_ids, percent_only=True)
-    current = repository.current_actuals_of(con, plan_ids, cumulative_only=True)
-    # zip over plain lists: building dicts of 300,000 entries row by row through pandas is slow.
-    # KPIs share a few (unit, cumulative, direction) combinations: one KpiInfo for each.
-    shared: dict[tuple, KpiInfo] = {}
-    infos = [
-        shared.get(combo)
-        or shared.setdefault(combo, KpiInfo(combo[0] or "", bool(combo[1]), combo[2]))
-        for combo in zip(
-            kpis["unit"].tolist(),
-            kpis["cumulative"].tolist(),
-            kpis["direction"].tolist(),
-            strict=True,
-        )
-    ]
-    return KpiCatalog(
-        periods={
-            p: (int(s), int(e))
-            for p, s, e in zip(
-                periods["plan_id"].tolist(),
-                periods["start_fy"].tolist(),
-                periods["end_fy"].tolist(),
-                strict=True,
-            )
-        },
-        kpis=dict(
-            zip(
-                zip(kpis["plan_id"].tolist(), kpis["kpi_id"].tolist(), strict=True),
-                infos,
-                strict=True,
-            )
-        ),
-        targets=_Values(targets, "target_value"),
-        current=_Values(current, "actual_value"),
-    )
-
-
-class _Values(Mapping):
-    """(plan_id, kpi_id, fiscal_year) -> value, built on first use: most files never ask."""
-
-    def __init__(self, frame: pd.DataFrame, column: str):
-        self._frame: pd.DataFrame | None = frame
-        self._column = column
-        self._dict: dict[Key, float] = {}
-
-    def _values(self) -> dict[Key, float]:
-        if self._frame is not None:
-            self._dict = _value_dict(self._frame, self._column)
-            self._frame = None
-        return self._dict
-
-    def __getitem__(self, key: Key) -> float:
-        return self._values()[key]
-
-    def __iter__(self):
-        return iter(self._values())
-
-    def __len__(self) -> int:
-        return len(self._values())
-
-
-def _value_dict(frame: pd.DataFrame, column: str) -> dict[Key, float]:
-    return {
-        (p, k, int(y)): float(v)
-        for p, k, y, v in zip(
-            frame["plan_id"].tolist(),
-            frame["kpi_id"].tolist(),
-            frame["fiscal_year"].tolist(),
-            frame[column].tolist(),
-            strict=True,
-        )
-    }
 
 
 def _frame(columns: dict[str, list]) -> pd.DataFrame:
@@ -410,7 +297,6 @@ class _Reader:
                 cell=cell_name(r, c),
                 value=value,
                 detail=detail,
-                severity=WARNING,
                 file=self.filename,
             )
         )
@@ -761,77 +647,6 @@ class _Reader:
                 )
 
 
-def _too_many_rows(name: str, height: int, limits: Limits, filename: str) -> Problem | None:
-    # Workbook.height gives calamine's total_height: the 0-based index of the last row, that is
-    # the number of rows below row 1 (the data rows when the header is in row 1).
-    rows = max(height, 0)
-    if rows <= limits.max_data_rows:
-        return None
-    # Usually a stray space or format far below the table: name the row so it can be found.
-    last = rows + 1
-    return problem(
-        "FILE_TOO_MANY_ROWS",
-        sheet=name,
-        cell=f"{last}:{last}",
-        value=f"{last:,} 行目",
-        detail=f"最後に使われている行は {last:,} 行目、データ行の上限は {limits.max_data_rows:,} 行",
-        file=filename,
-    )
-
-
-def _find_table(
-    data: bytes, filename: str, limits: Limits
-) -> tuple[Sheet | None, Table | None, list[Problem]]:
-    """Sheet 実績, else the first sheet whose header is found (also when 実績 has none). The
-    row limit is checked on the chosen sheet's calamine parse before its cells become Python
-    objects (a stray cell far down another sheet does not refuse the file), and that parse
-    is reused."""
-    try:
-        book = Workbook(data, filename)
-        names = list(book.sheet_names)
-        order = [SHEET, *(n for n in names if n != SHEET)] if SHEET in names else names
-        for name in order:
-            head = book.head(name, HEADER_SEARCH_ROWS)
-            table = find_header(head, REQUIRED_HEADERS, search_rows=HEADER_SEARCH_ROWS)
-            if table is None:
-                book.forget(name)
-                continue
-            too_many = _too_many_rows(name, book.height(name), limits, filename)
-            if too_many is not None:
-                return None, None, [too_many]
-            if doubled := _duplicate_columns(head, table, filename):
-                return None, None, doubled
-            # Only the columns the rules read become Python objects (a national file
-            # has 11 columns, 5 of them read).
-            sheet = book.narrow(name, [table.col(h) for h in READ_HEADERS if table.has(h)])
-            table.sheet = sheet  # header row and columns as found; rows from here on
-            return sheet, table, []
-    except InputRejected as e:
-        return None, None, e.problems
-    sheet_name = SHEET if SHEET in book.sheet_names else ""
-    return None, None, [problem("HEADER_NOT_FOUND", sheet=sheet_name, file=filename)]
-
-
-def _duplicate_columns(head: Sheet, table: Table, filename: str) -> list[Problem]:
-    """A column the rules read, headed twice: which one is meant cannot be told, so the file
-    is refused at the second header cell rather than one of them silently read."""
-    found = []
-    r = table.header_row
-    for h in READ_HEADERS:
-        for c in table.duplicates.get(header_key(h), []):
-            found.append(
-                problem(
-                    "DUPLICATE_COLUMN",
-                    sheet=head.name,
-                    cell=cell_name(r, c),
-                    value=_text(head.get(r, c)),
-                    detail=f"{cell_name(r, table.col(h))} と {cell_name(r, c)}",
-                    file=filename,
-                )
-            )
-    return found
-
-
 def _plans_named(sheet: Sheet, table: Table, default: str | None) -> list[str]:
     """The plans a file can refer to: those in its 計画ID column, and the default plan."""
     found = dict.fromkeys([default] if default else [])
@@ -860,7 +675,7 @@ def read_actuals(
     problems = check_workbook_bytes(data, filename, limits)
     if problems:
         return ActualsRead(problems=problems)
-    sheet, table, problems = _find_table(data, filename, limits)
+    sheet, table, problems = find_table(data, filename, limits)
     if sheet is None or table is None:
         return ActualsRead(problems=problems)
     if not isinstance(catalog, KpiCatalog):

@@ -53,7 +53,7 @@ def _read_file(path: str | Path) -> bytes:
 def cmd_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     data = _read_file(args.plan)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         result = load_plan(con, data, Path(args.plan).name, by=args.by, settings=settings)
         for c in result.changes:
@@ -148,7 +148,7 @@ def cmd_load_actuals(args: argparse.Namespace) -> int:
     settings = _settings(args)
     data = _read_file(args.file)
     name = Path(args.file).name
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         preview = preview_actuals(con, data, name, plan_id=args.plan_id, settings=settings)
         _print_preview(preview)
@@ -179,7 +179,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from etl.template import build_template
 
     settings = _settings(args)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
         data = build_template(con, plan_id, args.fy, today=settings.today())
@@ -239,12 +239,12 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     from etl import plan_cli
     from etl.plan_versions import is_plan_upload
 
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plans = is_plan_upload(con, ids)
     if plans:  # a plan version: the version before it becomes current again (#14)
         return plan_cli.rollback_plans(settings, ids, by=args.by, dry_run=args.dry_run)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         if args.dry_run:
             _print_rollback(rollback_preview(con, ids))
@@ -279,7 +279,7 @@ def _fiscal_year(text: str) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         df = repository.list_uploads(con)
     if df.empty:
@@ -372,22 +372,15 @@ def _unknown(kind: str, asked: Sequence[object], known: Sequence[object]) -> str
 
 def _selection(args: argparse.Namespace) -> tuple[Settings, PlanData, Filters, list[str]]:
     """The plan (the only one, else the newest), its data, the checked filters, the sources."""
-    from etl.report import source_lines
+    from etl.provenance import source_lines
 
     settings = _settings(args)
     if not service.database_exists(settings):
         raise KpiError(
             f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
         )
-    plans = service.plans(settings)
-    known = [str(pid) for pid in plans["plan_id"]]
-    if not known:
-        raise KpiError(
-            "データベースに計画がありません（先に python -m etl build を実行してください）。"
-        )
-    plan_id = args.plan_id or known[0]
-    if plan_id not in known:
-        raise KpiError(f"計画「{plan_id}」はありません。登録されている計画: {'、'.join(known)}")
+    with repository.open_db(settings.db_path, read_only=True) as con:
+        plan_id = resolve_plan_id(con, args.plan_id)
     data = service.plan_data(settings, plan_id)
     filters = Filters(
         policies=tuple(dict.fromkeys(args.policy)),
@@ -461,7 +454,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if fmt not in ("xlsx", "csv"):
         print(f"エラー: 出力先の拡張子は .xlsx または .csv にしてください: {out}", file=sys.stderr)
         return EXIT_USAGE
-    from etl.report import export_bytes
+    from etl.export import export_bytes
 
     settings, data, filters, sources = _selection(args)
     _write_output(out, export_bytes(data, filters, fmt, as_of=settings.today(), sources=sources))

@@ -1,4 +1,7 @@
-"""Tables out: CSV and Excel downloads that are safe to open (DESIGN 4.4, 7).
+"""The export files: the status tables as CSV and Excel, safe to open (DESIGN 4.4, 7).
+
+`export_bytes` assembles what an export holds (one sheet per view of the status table plus
+its conditions); `to_csv_bytes` and `to_excel_bytes` write any tables.
 
 Text cells that begin with = + - @ are neutralised (etl.excel_safe), because values can come
 from uploaded files. CSV is written as UTF-8 with a BOM so that Excel opens Japanese text
@@ -7,8 +10,10 @@ correctly by double-click.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from collections.abc import Sequence
 
 import pandas as pd
 from openpyxl import Workbook
@@ -16,7 +21,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from etl.excel_safe import csv_safe_frame, set_value
+from etl.provenance import SAMPLE_WARNING, date_words
 from etl.text_table import display_width
+from kpi.dashboard import Filters, PlanData, by_department, by_policy, select, status_table
+from kpi.fiscal import fy_label
+from kpi.status import ALL_GRADES, GRADED, STYLES
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -79,3 +88,71 @@ def _plain(value: object) -> object:
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     return value
+
+
+# ---------------------------------------------------------------- what an export holds
+
+GROUP_HEADERS = {
+    "policy_no": "基本方針",
+    "policy_name": "基本方針名",
+    "department": "部署",
+    "指標数": "指標数",
+    "評価済": "評価済（A〜D）",
+    # letters and words without the symbols: analysts sort and filter by these headers
+    **{g: f"{g} {STYLES[g].label}" if g in GRADED else STYLES[g].label for g in ALL_GRADES},
+    "達成率(A)": "達成割合(%)",
+}
+
+
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("policy_no", "policy_name", "department") if c in table.columns]
+    order = [*keys, "指標数", "評価済", *ALL_GRADES, "達成率(A)"]
+    return table[order].rename(columns=GROUP_HEADERS).reset_index(drop=True)
+
+
+def export_sheets(data: PlanData, filters: Filters) -> dict[str, pd.DataFrame]:
+    """The views of the status table, one sheet each, with Japanese headers."""
+    sel = select(data, filters)
+    return {
+        "評価一覧": status_table(data, sel, all_years=False),
+        "全年度": status_table(data, sel),
+        "基本方針別": _readable(by_policy(data, sel)),
+        "部署別": _readable(by_department(data, sel)),
+    }
+
+
+def export_conditions(
+    data: PlanData, filters: Filters, *, as_of: dt.date, sources: Sequence[str]
+) -> pd.DataFrame:
+    """What an exported file contains: a reader of the file alone can tell."""
+    sel = select(data, filters)
+    rows = [
+        ("計画", str(data.plan["name"])),
+        ("団体", str(data.plan["organization"])),
+        ("対象年度（評価一覧）", fy_label(sel.fiscal_year)),
+        ("絞り込み", filters.describe()),
+        ("作成日", date_words(as_of)),
+        *(("データの出典", s) for s in sources),
+    ]
+    if data.sample_current:
+        rows.append(("注意", SAMPLE_WARNING.replace("報告書", "ファイル")))
+    return pd.DataFrame(rows, columns=["項目", "内容"])
+
+
+def export_bytes(
+    data: PlanData,
+    filters: Filters,
+    fmt: str,
+    *,
+    as_of: dt.date,
+    sources: Sequence[str] = (),
+) -> bytes:
+    """`xlsx`: one sheet per view plus 出力条件; `csv`: the all-years status table.
+    Both neutralise text that Excel would run as a formula (etl.export)."""
+    if fmt == "csv":
+        return to_csv_bytes(status_table(data, select(data, filters)))
+    if fmt == "xlsx":
+        sheets = export_sheets(data, filters)
+        sheets["出力条件"] = export_conditions(data, filters, as_of=as_of, sources=sources)
+        return to_excel_bytes(sheets)
+    raise ValueError(fmt)

@@ -21,36 +21,34 @@ from etl.template import build_template
 from kpi import repository
 from kpi.config import Settings
 
-RETRIES = 10  # ~10 s of waiting while another process holds the file
-
 
 def template(settings: Settings, plan_id: str, fy: int) -> bytes:
-    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+    with repository.open_db(settings.db_path) as con:
         return build_template(con, plan_id, fy, today=settings.today())
 
 
 def preview(settings: Settings, data: bytes, filename: str, plan_id: str | None) -> Preview:
-    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+    with repository.open_db(settings.db_path) as con:
         return preview_actuals(con, data, filename, plan_id=plan_id, settings=settings)
 
 
 def commit(
     settings: Settings, data: bytes, filename: str, *, by: str, plan_id: str | None
 ) -> CommitResult:
-    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+    with repository.open_db(settings.db_path) as con:
         return commit_actuals(con, data, filename, by=by, settings=settings, plan_id=plan_id)
 
 
 def rollback_effect(settings: Settings, upload_id: int) -> RollbackEffect:
-    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+    with repository.open_db(settings.db_path) as con:
         return rollback_preview(con, [upload_id])
 
 
 def rollback(settings: Settings, upload_id: int, *, by: str) -> RollbackEffect:
-    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+    with repository.open_db(settings.db_path) as con:
         return rollback_uploads(con, [upload_id], by=by)
 
 
 def history(settings: Settings, plan_id: str | None = None) -> pd.DataFrame:
-    with repository.open_db(settings.db_path, retries=RETRIES) as con:
+    with repository.open_db(settings.db_path) as con:
         return repository.list_uploads(con, plan_id)

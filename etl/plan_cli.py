@@ -106,7 +106,7 @@ def cmd_load_plan(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise KpiError(f"ファイルが見つかりません: {path}")
     data = path.read_bytes()
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         preview = preview_plan(con, data, path.name, settings=settings)
         _print_preview(preview)
@@ -136,7 +136,7 @@ def print_plan_rollback(effect: PlanRollbackEffect) -> None:
 
 def rollback_plans(settings: Settings, ids: list[int], *, by: str, dry_run: bool) -> int:
     """`rollback` for plan uploads: the version before each becomes current again."""
-    with repository.open_db(settings.db_path, retries=3) as con:
+    with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         if dry_run:
             print_plan_rollback(plan_rollback_preview(con, ids))

@@ -165,7 +165,7 @@ def preview_plan(
     if missing := unknown_predecessors(con, read, filename):
         raise InputRejected(missing)
     ids = read.plan_ids
-    old = repository.plans_content(con, ids)
+    old = repository.current_plan_tables(con, ids)
     stored = set(old["plans"]["plan_id"])
     changes = plan_changes(old, read.tables)
     old_kpis = set(zip(old["kpis"]["plan_id"], old["kpis"]["kpi_id"], strict=True))
@@ -255,7 +255,7 @@ def _checked(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> list[dict
 def _effect(con: duckdb.DuckDBPyConnection, infos: list[dict]) -> PlanRollbackEffect:
     ids = [int(i["upload_id"]) for i in infos]
     plan_ids = sorted({str(i["plan_id"]) for i in infos})
-    current = repository.plans_content(con, plan_ids)
+    current = repository.current_plan_tables(con, plan_ids)
     after: dict[str, list[pd.DataFrame]] = {t: [] for t in repository.PLAN_TABLES}
     removed = []
     for pid in plan_ids:

@@ -8,141 +8,198 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from kpi.errors import KpiError
 
-ERROR = "error"
-WARNING = "warning"
+ERROR = "error"  # blocks the file: nothing of it is stored
+WARNING = "warning"  # shown beside the preview; the file can still be stored
 
-# code -> (Japanese message, how to fix). Messages may use {value}, {detail} and {hint} (a
-# caller's addition to the fix; '' when not given).
-CATALOGUE: dict[str, tuple[str, str]] = {
+# The readers whose row rules raise a code: a test derives from these tags the codes that each
+# reader's tests must produce (tests/test_column_reader.py for the actuals reader).
+PLAN_ROWS = "plan rows"
+ACTUALS_ROWS = "actuals rows"
+
+
+class Entry(NamedTuple):
+    """One code of the catalogue: its wording, its severity and who raises it."""
+
+    message: str  # may use {value}, {detail} and {hint} (a caller's addition to the fix)
+    fix: str
+    severity: str = ERROR
+    raised_by: frozenset[str] = frozenset()  # PLAN_ROWS, ACTUALS_ROWS: the readers' row rules
+
+
+_PLAN = frozenset({PLAN_ROWS})
+_ACTUALS = frozenset({ACTUALS_ROWS})
+_BOTH = _PLAN | _ACTUALS
+
+CATALOGUE: dict[str, Entry] = {
     # --- the file itself (etl/guard.py) ---
-    "FILE_EMPTY": ("ファイルが空です。", "Excel で保存し直した .xlsx ファイルを選んでください。"),
-    "FILE_TOO_LARGE": (
+    "FILE_EMPTY": Entry(
+        "ファイルが空です。", "Excel で保存し直した .xlsx ファイルを選んでください。"
+    ),
+    "FILE_TOO_LARGE": Entry(
         "ファイルが大きすぎます（{detail}）。",
         "不要なシートや画像を削除するか、年度ごとに分けてください。",
     ),
-    "FILE_TOO_LARGE_UNCOMPRESSED": (
+    "FILE_TOO_LARGE_UNCOMPRESSED": Entry(
         "展開後のサイズが上限を超えています（{detail}）。",
         "不要なシートを削除してください。意図しない巨大なデータが含まれている可能性があります。",
     ),
-    "FILE_XLS": (
+    "FILE_XLS": Entry(
         "旧形式の Excel ファイル（.xls）です。",
         "Excel で開き「名前を付けて保存」から「Excel ブック (*.xlsx)」を選んで保存し直してください。",
     ),
-    "FILE_ENCRYPTED": (
+    "FILE_ENCRYPTED": Entry(
         "パスワードで保護（暗号化）されたファイルは読み込めません。",
         "Excel でパスワードを解除して保存し直してください。",
     ),
-    "FILE_MACRO": (
+    "FILE_MACRO": Entry(
         "マクロを含むブックは受け付けられません。",
         "「Excel ブック (*.xlsx)」形式で保存し直してください（マクロは削除されます）。",
     ),
-    "FILE_CSV": (
+    "FILE_CSV": Entry(
         "CSV（テキスト）ファイルです。{detail}",
         "Excel で開き「Excel ブック (*.xlsx)」形式で保存し直してください。",
     ),
-    "FILE_NOT_XLSX": (
+    "FILE_NOT_XLSX": Entry(
         "Excel ブック（.xlsx）でも LibreOffice のスプレッドシート（.ods）でもありません。",
         "テンプレートをダウンロードして入力し、.xlsx 形式で保存してください。",
     ),
-    "FILE_CORRUPT": (
+    "FILE_CORRUPT": Entry(
         "ファイルが壊れているため読み込めません（{detail}）。",
         "Excel で開けるか確認し、保存し直してください。",
     ),
-    "FILE_XML_ENTITY": (
+    "FILE_XML_ENTITY": Entry(
         "ファイル内部に安全でない定義（XML エンティティ宣言）が含まれています。",
         "Excel で新しいブックに貼り付けて保存し直してください。",
     ),
-    "FILE_TOO_MANY_ROWS": (
+    "FILE_TOO_MANY_ROWS": Entry(
         "シートの行数が上限を超えています（{detail}）。",
         "表よりずっと下のセルにスペースなどの入力が残っていないか確認し（Ctrl+End で最後のセルへ"
         "移動できます）、表の下の不要な行を削除して保存し直してください。本当に行が多い場合は"
         "ファイルを分割してください。",
     ),
     # --- workbook structure ---
-    "SHEET_MISSING": (
+    "SHEET_MISSING": Entry(
         "シート「{detail}」がありません。",
         "テンプレートと同じシート名にしてください。",
     ),
-    "COLUMN_MISSING": (
+    "COLUMN_MISSING": Entry(
         "列「{detail}」がありません。",
         "1 行目の見出しをテンプレートと同じにしてください。",
     ),
-    "DUPLICATE_COLUMN": (
+    "DUPLICATE_COLUMN": Entry(
         "見出し「{value}」の列が複数あります（{detail}）。どちらを読めばよいか判断できません。",
         "不要な方の列を削除するか、見出しを変えてください。",
     ),
-    "HEADER_NOT_FOUND": (
+    "HEADER_NOT_FOUND": Entry(
         "見出し行（指標ID・年度・実績値）が見つかりません。",
         "先頭 20 行以内に「指標ID」「年度」「実績値」の見出しを置いてください。",
     ),
     # --- cell values ---
-    "REQUIRED": ("必須項目が空です。", "値を入力してください。"),
-    "DUPLICATE_ID": ("ID「{value}」が重複しています。", "ID は一意にしてください。"),
-    "UNKNOWN_REFERENCE": (
+    "REQUIRED": Entry("必須項目が空です。", "値を入力してください。", raised_by=_BOTH),
+    "DUPLICATE_ID": Entry(
+        "ID「{value}」が重複しています。", "ID は一意にしてください。", raised_by=_PLAN
+    ),
+    "UNKNOWN_REFERENCE": Entry(
         "「{value}」は{detail}に存在しません。",
         "既存の番号を指定してください。",
+        raised_by=_PLAN,
     ),
-    "BAD_ID": ("ID の形式が正しくありません（{detail}）。", "例: 事業番号 1-2-4、指標ID 1-2-4-1"),
-    "BAD_CHOICE": ("「{value}」は選択肢にありません（{detail}）。", "選択肢から選んでください。"),
-    "BAD_YEAR": (
+    "BAD_ID": Entry(
+        "ID の形式が正しくありません（{detail}）。",
+        "例: 事業番号 1-2-4、指標ID 1-2-4-1",
+        raised_by=_PLAN,
+    ),
+    "BAD_CHOICE": Entry(
+        "「{value}」は選択肢にありません（{detail}）。",
+        "選択肢から選んでください。",
+        raised_by=_PLAN,
+    ),
+    "BAD_YEAR": Entry(
         "年度「{value}」を読み取れません。",
         "2025、令和7年度、R7 のように入力してください。",
+        raised_by=_BOTH,
     ),
-    "YEAR_OUT_OF_PLAN": (
+    "YEAR_OUT_OF_PLAN": Entry(
         "年度 {value} は計画期間（{detail}）の外です。",
         "計画期間（{detail}）内の年度を入力してください。{hint}",
+        raised_by=_BOTH,
     ),
-    "BAD_NUMBER": (
+    "BAD_NUMBER": Entry(
         "「{value}」を数値として読み取れません。",
         "数値だけを入力してください（例: {hint}）。",
+        raised_by=_ACTUALS,
     ),
-    "BAD_TARGET": (
+    "BAD_TARGET": Entry(
         "目標値「{value}」を数値として読み取れません。",
         "数値（例: 70%以上、780万件）か、数字を含まない文章で入力してください。",
+        raised_by=_PLAN,
     ),
-    "NEGATIVE": ("負の値「{value}」は入力できません。", "0 以上の値を入力してください。"),
-    "UNKNOWN_KPI": (
+    "NEGATIVE": Entry(
+        "負の値「{value}」は入力できません。", "0 以上の値を入力してください。", raised_by=_ACTUALS
+    ),
+    "UNKNOWN_KPI": Entry(
         "指標ID「{value}」はこの計画にありません。",
         "テンプレートの指標IDをそのまま使ってください。",
+        raised_by=_ACTUALS,
     ),
-    "UNKNOWN_PLAN": ("計画ID「{value}」はデータベースにありません。", "計画IDを確認してください。"),
-    "FORMULA_NO_VALUE": (
+    "UNKNOWN_PLAN": Entry(
+        "計画ID「{value}」はデータベースにありません。",
+        "計画IDを確認してください。",
+        raised_by=_ACTUALS,
+    ),
+    "FORMULA_NO_VALUE": Entry(
         "数式の計算結果が保存されていません。",
         "Excel で開いて再計算し、保存し直してください（または値を直接入力してください）。",
+        raised_by=_ACTUALS,
     ),
-    "CELL_ERROR": (
+    "CELL_ERROR": Entry(
         "セルがエラー値（{value}）です。",
         "数式を修正するか、値を直接入力してください。",
+        raised_by=_ACTUALS,
     ),
-    "MERGED_VALUE": (
+    "MERGED_VALUE": Entry(
         "実績値のセルが他のセルと結合されています（{detail}）。どの行の値か判断できません。",
         "セルの結合を解除し、行ごとに実績値を入力してください。",
+        raised_by=_ACTUALS,
     ),
-    "CONFLICT": (
+    "CONFLICT": Entry(
         "同じ指標・年度に異なる値があります（{detail}）。",
         "どちらか一方の行を削除してください。",
+        raised_by=_ACTUALS,
     ),
     # --- plan versions (#14) ---
-    "REASON_REQUIRED": (
+    "REASON_REQUIRED": Entry(
         "目標値が変わります（{detail}）。見直しの理由が必要です。",
         "見直しの理由（例: 中間見直しによる目標の上方修正）を入力してから取り込んでください。",
     ),
     # --- warnings (shown, not blocking) ---
-    "PERCENT_FRACTION": (
+    "PERCENT_FRACTION": Entry(
         "{value} は {detail}% の意味ではありませんか？",
         "百分率の指標です。25% なら 25 と入力してください。",
+        severity=WARNING,
+        raised_by=_ACTUALS,
     ),
-    "PERCENT_OVER_100": ("{value}% は 100% を超えています。", "入力誤りでないか確認してください。"),
-    "CUMULATIVE_DECREASE": (
+    "PERCENT_OVER_100": Entry(
+        "{value}% は 100% を超えています。",
+        "入力誤りでないか確認してください。",
+        severity=WARNING,
+        raised_by=_ACTUALS,
+    ),
+    "CUMULATIVE_DECREASE": Entry(
         "累積指標の値が年度の順に減っています（{detail}）。",
         "累積値（計画開始からの合計）を入力しているか確認してください。",
+        severity=WARNING,
+        raised_by=_ACTUALS,
     ),
-    "DUPLICATE_ROW": (
+    "DUPLICATE_ROW": Entry(
         "同じ指標・年度の行が重複しています（値は同じ）。",
         "重複行を削除してください。",
+        severity=WARNING,
+        raised_by=_ACTUALS,
     ),
 }
 
@@ -177,12 +234,11 @@ def problem(
     cell: str = "",
     value: object = "",
     detail: object = "",
-    severity: str = ERROR,
     file: str = "",
     hint: object = "",
 ) -> Problem:
-    """Build a Problem whose wording comes from the catalogue."""
-    message, fix = CATALOGUE[code]
+    """Build a Problem whose wording and severity come from the catalogue."""
+    message, fix, severity, _ = CATALOGUE[code]
     text = "" if value is None else str(value)
     if code in _DEFAULT_HINTS and not hint:
         hint = _DEFAULT_HINTS[code]
@@ -196,6 +252,11 @@ def problem(
         severity=severity,
         file=file,
     )
+
+
+def codes_raised_by(reader: str) -> set[str]:
+    """The codes whose catalogue entry names `reader` (PLAN_ROWS, ACTUALS_ROWS)."""
+    return {code for code, entry in CATALOGUE.items() if reader in entry.raised_by}
 
 
 def has_blocking(problems: Iterable[Problem]) -> bool:

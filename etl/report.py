@@ -1,12 +1,10 @@
-"""The PDF report for the executive council (庁議) and the export files (DESIGN 1, 7).
+"""The PDF report for the executive council (庁議): its layout (DESIGN 1, 7).
 
 Pure functions over `PlanData`: no database, no streamlit. The CLI (and any page) reads the
 data with `kpi.service` and passes it in, so the report always shows what the dashboard shows.
+The charts are drawn by etl/static_charts.py; the CSV and Excel exports are etl/export.py.
 
-The report speaks the dashboard's visual language (kpi/charts.py): actuals are bars coloured
-*and* hatched by grade with symbol + letter above them, targets a dashed black line whose
-marker tells the comparator (▲ 以上, ▼ 以下, ◆ =), text targets written as text. Every grade
-is written as symbol + letter + word, so a greyscale print of the PDF still reads.
+Every grade is written as symbol + letter + word, so a greyscale print of the PDF still reads.
 
 Text and charts use IPAexGothic, the TTF shipped inside japanize-matplotlib. The package is
 only located, never imported: it is old and patches matplotlib globally on import.
@@ -17,43 +15,32 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import io
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
-from matplotlib import font_manager
-from matplotlib.artist import Artist
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from etl.export import to_csv_bytes, to_excel_bytes
+from etl.provenance import SAMPLE_WARNING, date_words
+from etl.static_charts import StaticCharts, is_missing
 from kpi.charts import format_value
 from kpi.config import Grading, load_settings
 from kpi.dashboard import (
     Filters,
     PlanData,
     Selection,
-    by_department,
     by_policy,
     department_names,
     headline,
     kpis_of_project,
     select,
-    status_table,
 )
 from kpi.errors import KpiError
 from kpi.fiscal import era_name, fy_label
 from kpi.status import (
     ALL_GRADES,
-    COMPARATOR_WORDS,
     DIRECTION_WORDS,
     GRADED,
     NO_TARGET,
@@ -61,14 +48,12 @@ from kpi.status import (
     NOT_REPORTED,
     NOT_YET,
     STYLES,
-    UPLOAD_KIND_WORDS,
     badge_text,
     band_description,
 )
 
 FONT_FAMILY = "IPAexGothic"
 REPORT_TITLE = "評価指標（KPI）達成状況報告書"
-SAMPLE_WARNING = "この報告書には架空のサンプルデータが含まれています"
 
 # A4 portrait in millimetres. Every table below is laid out in these units and its column
 # widths add up to at most the effective page width (210 - 2 x 15 = 180 mm).
@@ -94,13 +79,8 @@ def policy_widths(count_columns: int) -> tuple[float, ...]:
 
 
 # Charts: full text width, rendered once per KPI into one reused figure.
-CHART_DPI = 150
 CHART_W_MM = EPW
 CHART_H_MM = 46.0
-MM_PER_INCH = 25.4
-HATCHES = {"A": "", "B": "///", "C": "xxx", "D": "...", NOT_REPORTED: "---"}  # = charts.PATTERNS
-TARGET_MARKERS = {">=": "^", "<=": "v", "=": "D"}
-SELECTED_YEAR_FILL = "#F0F0F0"
 
 # Glyphs that IPAexGothic lacks but the core vocabulary uses: drawn as the nearest glyph it has
 # (status.STYLES gives 対象年度前 the symbol ⋯ U+22EF). Anything else it lacks becomes 〓,
@@ -130,49 +110,16 @@ def font_path() -> Path:
 # ---------------------------------------------------------------- words
 
 
-def source_lines(uploads: pd.DataFrame, data: PlanData) -> list[str]:
-    """「実績: actuals_2025.xlsx（#3, 2026-05-01, 情報政策課）」 for each upload that the
-    report's values come from: the newest active plan workbook and every upload that
-    supplies a current actual."""
-    if uploads.empty:
-        return []
-    active = uploads[uploads["status"] == "active"]
-    used = set(data.status["upload_id"].dropna().astype(int))
-    plan_rows = active[active["kind"] == "plan"].sort_values("upload_id").tail(1)
-    value_rows = active[active["upload_id"].astype(int).isin(used)].sort_values("upload_id")
-    lines = []
-    for row in pd.concat([plan_rows, value_rows]).itertuples(index=False):
-        when = pd.Timestamp(row.uploaded_at).strftime("%Y-%m-%d")
-        kind = UPLOAD_KIND_WORDS.get(str(row.kind), str(row.kind))
-        lines.append(f"{kind}: {row.filename}（#{int(row.upload_id)}, {when}, {row.uploaded_by}）")
-    return lines
-
-
-def _date_words(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def _text(value: object) -> str:
-    return "" if _missing(value) else str(value)
+    return "" if is_missing(value) else str(value)
 
 
 def _rate(value: object) -> str:
-    return "―" if _missing(value) else f"{float(value):.1f}%"  # type: ignore[arg-type]
+    return "―" if is_missing(value) else f"{float(value):.1f}%"  # type: ignore[arg-type]
 
 
 def _target(text: object) -> str:
     return _text(text) or "―"
-
-
-def _short_year(fy: int) -> str:
-    """'R7\n(2025)': what fits under a bar."""
-    name = era_name(fy)
-    n = name[2:].removesuffix("年度")
-    return f"{'R' if name.startswith('令和') else 'H'}{1 if n == '元' else n}\n({fy})"
 
 
 def _kpi_facts(row: pd.Series) -> str:
@@ -261,214 +208,6 @@ class _ReportPDF(FPDF):
 # ---------------------------------------------------------------- charts
 
 
-class _Charts:
-    """One matplotlib figure and axes (Agg, no pyplot state) reused for every KPI of a report.
-
-    Creating axes and their ticks costs more than drawing the data, so the axes are set up
-    once and each chart only swaps its data artists (bars, target line, labels, legend).
-    """
-
-    def __init__(self, font: Path, clean: Callable[[object], str]) -> None:
-        # Fonts are named on every text instead of through rcParams: rc_context is process
-        # global and not thread-safe (the app may build two reports at once).
-        if not any(f.fname == str(font) for f in font_manager.fontManager.ttflist):
-            font_manager.fontManager.addfont(str(font))  # once per process: the list stays small
-        self.family = font_manager.FontProperties(fname=str(font)).get_name()
-        self.clean = clean
-        self.suffix = ""
-        size = (CHART_W_MM / MM_PER_INCH, CHART_H_MM / MM_PER_INCH)
-        self.figure = Figure(figsize=size, dpi=CHART_DPI, facecolor="white")
-        FigureCanvasAgg(self.figure)
-        ax = self.ax = self.figure.add_axes((0.075, 0.2, 0.68, 0.7))
-        ax.grid(axis="y", color="#E0E0E0", linewidth=0.6)
-        ax.set_axisbelow(True)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        ax.tick_params(labelsize=7.5, length=2, labelfontfamily=self.family)
-        self.locator = MaxNLocator(nbins=4)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, "") + self.suffix))
-        self.xticks: list[int] = []
-
-    def render(self, history: pd.DataFrame, selected_year: int) -> bytes:
-        ax = self.ax
-        for artist in [*ax.patches, *ax.lines, *ax.texts, *ax.collections]:
-            artist.remove()
-        if legend := ax.get_legend():
-            legend.remove()
-        self._draw(ax, history, selected_year)
-        buf = io.BytesIO()
-        self.figure.savefig(
-            buf,
-            format="png",
-            dpi=CHART_DPI,
-            facecolor="white",
-            pil_kwargs={"compress_level": 1},  # fpdf2 re-compresses the pixels anyway
-        )
-        return buf.getvalue()
-
-    def close(self) -> None:
-        """Drop every artist: the figure is not in pyplot's registry, so this frees it."""
-        self.figure.clear()
-
-    def _draw(self, ax: Axes, h: pd.DataFrame, selected_year: int) -> None:
-        h = h.sort_values("fiscal_year")
-        unit = str(h["unit"].iloc[0]) if len(h) else ""
-        years = [int(fy) for fy in h["fiscal_year"]]
-        xs = list(range(len(years)))
-        grades = [str(g) for g in h["grade"]]
-        actual = [None if _missing(v) else float(v) for v in h["actual_value"]]
-        numeric = [not _missing(v) for v in h["target_value"]]
-        targets = [float(v) for v, n in zip(h["target_value"], numeric, strict=True) if n]
-        values = [a for a in actual if a is not None] + targets
-        top = max(values, default=0.0)
-        if unit == "%":
-            top = max(top, 100.0)
-        top = top or 1.0
-        if selected_year in years:
-            i = years.index(selected_year)
-            ax.axvspan(i - 0.5, i + 0.5, color=SELECTED_YEAR_FILL, zorder=0, linewidth=0)
-        target_at = {
-            x: float(t) for x, t, n in zip(xs, h["target_value"], numeric, strict=True) if n
-        }
-        for x, a, g in zip(xs, actual, grades, strict=True):
-            style = STYLES.get(g, STYLES[NOT_GRADED])
-            if a is None:
-                if g == NOT_REPORTED:
-                    ax.text(
-                        x,
-                        top * 0.02,
-                        self.clean(f"{style.symbol} 未報告"),
-                        ha="center",
-                        va="bottom",
-                        fontsize=7,
-                        fontfamily=self.family,
-                        color="#555555",
-                    )
-                continue
-            ax.bar(
-                x,
-                a,
-                width=0.55,
-                color=style.colour,
-                hatch=HATCHES.get(g, ""),
-                hatch_linewidth=0.6,
-                edgecolor="#333333",
-                linewidth=0.8,
-                zorder=2,
-            )
-            mark = f"{style.symbol}{g if g in GRADED else ''}"
-            ax.text(  # above the bar and the target marker, so neither hides the other
-                x,
-                max(a, target_at.get(x, a)) + top * (0.06 if x in target_at else 0.02),
-                self.clean(f"{format_value(a, unit)}\n{mark}"),
-                ha="center",
-                va="bottom",
-                fontsize=7.5,
-                fontfamily=self.family,
-                zorder=5,
-            )
-        handles: list[Artist] = []
-        if targets:
-            points = [
-                (x, float(t), _text(c))
-                for x, t, c, n in zip(xs, h["target_value"], h["comparator"], numeric, strict=True)
-                if n
-            ]
-            ax.plot(
-                [p[0] for p in points],
-                targets,
-                linestyle="--",
-                color="black",
-                linewidth=1.3,
-                zorder=3,
-            )
-            for comp in dict.fromkeys(p[2] for p in points):
-                mine = [p for p in points if p[2] == comp]
-                marker = TARGET_MARKERS.get(comp, "o")
-                ax.scatter(
-                    [p[0] for p in mine],
-                    [p[1] for p in mine],
-                    marker=marker,
-                    s=28,
-                    color="black",
-                    zorder=4,
-                )
-                word = COMPARATOR_WORDS.get(comp, "")
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        color="black",
-                        linestyle="--",
-                        linewidth=1.3,
-                        marker=marker,
-                        markersize=5,
-                        label=f"目標（{word}）" if word else "目標",
-                    )
-                )
-        for x, text, n in zip(xs, h["target_text"], numeric, strict=True):
-            if not n and not _missing(text):
-                ax.text(
-                    x,
-                    0.97,
-                    self.clean(_wrap(str(text), 7, 3)),
-                    transform=ax.get_xaxis_transform(),
-                    ha="center",
-                    va="top",
-                    fontsize=6.5,
-                    fontfamily=self.family,
-                    color="#444444",
-                    zorder=5,
-                )
-        shown = {g for g, a in zip(grades, actual, strict=True) if a is not None}
-        for g in [g for g in ALL_GRADES if g in shown]:
-            s = STYLES.get(g, STYLES[NOT_GRADED])
-            handles.append(
-                Patch(
-                    facecolor=s.colour,
-                    edgecolor="#333333",
-                    hatch=HATCHES.get(g, ""),
-                    hatch_linewidth=0.6,
-                    label=self.clean(badge_text(g)),
-                )
-            )
-        if handles:
-            ax.legend(
-                handles=handles,
-                loc="upper left",
-                bbox_to_anchor=(1.02, 1.0),
-                frameon=False,
-                prop={"family": self.family, "size": 7},
-                handlelength=2.4,
-            )
-        ax.set_xlim(-0.5, len(xs) - 0.5)
-        if years != self.xticks:  # the same plan years for every KPI: set the labels once
-            ax.set_xticks(xs, [_short_year(fy) for fy in years])
-            self.xticks = years
-        ax.set_ylim(0, top * 1.3)
-        self.suffix = "%" if unit == "%" else ""
-        if values:
-            ax.yaxis.set_major_locator(self.locator)
-            ax.yaxis.set_tick_params(labelleft=True)
-        else:  # only text targets and no actual yet: a value axis would mean nothing
-            ax.set_yticks([])
-        # the unit reads horizontally above the value axis (a rotated 人 or 件 reads badly)
-        ax.set_ylabel(
-            self.clean(f"（{unit or '値'}）") if values else "",
-            fontsize=7.5,
-            fontfamily=self.family,
-            rotation=0,
-            ha="right",
-            va="bottom",
-        )
-        ax.yaxis.set_label_coords(0.0, 1.04)
-
-
-def _wrap(text: str, width: int, lines: int) -> str:
-    parts = [text[i : i + width] for i in range(0, len(text), width)]
-    return "\n".join(parts[:lines]) + ("…" if len(parts) > lines else "")
-
-
 # ---------------------------------------------------------------- report
 
 
@@ -494,7 +233,7 @@ class _Report:
             sample=bool(data.sample_current),
             year_label=f"{fy_label(self.fy)} {REPORT_TITLE}",
         )
-        self.charts = _Charts(font, self.pdf.clean)
+        self.charts = StaticCharts(font, self.pdf.clean, (CHART_W_MM, CHART_H_MM))
         self.projects = data.projects.set_index("project_id")
         self.kpi_pages: dict[str, _Placed] = {}
         self.project_pages: dict[str, _Placed] = {}
@@ -631,7 +370,7 @@ class _Report:
         pdf.ln(10)
         rows = [
             ("絞り込み", self.filters.describe()),
-            ("作成日", _date_words(as_of)),
+            ("作成日", date_words(as_of)),
             ("計画期間", f"{fy_label(data.years[0])} ～ {fy_label(data.years[-1])}"),
             ("データの出典", "\n".join(sources) if sources else "取込記録なし"),
         ]
@@ -670,8 +409,8 @@ class _Report:
             self.write("条件に該当する評価指標はありません。", size=10)
             return
         h = headline(sel)
-        counts: dict[str, int] = h["counts"]  # type: ignore[assignment]
-        share = h["share_met"]
+        counts = h.counts
+        share = h.share_met
         header = (
             "指標数",
             "評価済",
@@ -680,8 +419,8 @@ class _Report:
             "達成割合",
         )
         values = (
-            str(h["kpis"]),
-            str(h["graded"]),
+            str(h.kpis),
+            str(h.graded),
             *(str(counts[g]) for g in GRADED),
             str(counts[NOT_REPORTED]),
             "―" if share is None else f"{share:.1f}%",
@@ -749,7 +488,7 @@ class _Report:
                     str(r["kpi_name"]),
                     _target(r["target_text"]),
                     format_value(
-                        None if _missing(r["actual_value"]) else r["actual_value"], str(r["unit"])
+                        None if is_missing(r["actual_value"]) else r["actual_value"], str(r["unit"])
                     ),
                     _rate(r["achievement_rate"]),
                     self.grade_cell(r["grade"]),
@@ -879,7 +618,7 @@ class _Report:
         rows, styles = [], []
         for r in h.to_dict("records"):
             fy = int(r["fiscal_year"])
-            actual = None if _missing(r["actual_value"]) else r["actual_value"]
+            actual = None if is_missing(r["actual_value"]) else r["actual_value"]
             rows.append(
                 (
                     fy_label(fy),
@@ -923,71 +662,3 @@ def build_report(
         report.charts.close()
     report.pdf.check_glyphs()
     return out
-
-
-# ---------------------------------------------------------------- export files
-
-GROUP_HEADERS = {
-    "policy_no": "基本方針",
-    "policy_name": "基本方針名",
-    "department": "部署",
-    "指標数": "指標数",
-    "評価済": "評価済（A〜D）",
-    # letters and words without the symbols: analysts sort and filter by these headers
-    **{g: f"{g} {STYLES[g].label}" if g in GRADED else STYLES[g].label for g in ALL_GRADES},
-    "達成率(A)": "達成割合(%)",
-}
-
-
-def _readable(table: pd.DataFrame) -> pd.DataFrame:
-    keys = [c for c in ("policy_no", "policy_name", "department") if c in table.columns]
-    order = [*keys, "指標数", "評価済", *ALL_GRADES, "達成率(A)"]
-    return table[order].rename(columns=GROUP_HEADERS).reset_index(drop=True)
-
-
-def export_sheets(data: PlanData, filters: Filters) -> dict[str, pd.DataFrame]:
-    """The views of the status table, one sheet each, with Japanese headers."""
-    sel = select(data, filters)
-    return {
-        "評価一覧": status_table(data, sel, all_years=False),
-        "全年度": status_table(data, sel),
-        "基本方針別": _readable(by_policy(data, sel)),
-        "部署別": _readable(by_department(data, sel)),
-    }
-
-
-def export_conditions(
-    data: PlanData, filters: Filters, *, as_of: dt.date, sources: Sequence[str]
-) -> pd.DataFrame:
-    """What an exported file contains: a reader of the file alone can tell."""
-    sel = select(data, filters)
-    rows = [
-        ("計画", str(data.plan["name"])),
-        ("団体", str(data.plan["organization"])),
-        ("対象年度（評価一覧）", fy_label(sel.fiscal_year)),
-        ("絞り込み", filters.describe()),
-        ("作成日", _date_words(as_of)),
-        *(("データの出典", s) for s in sources),
-    ]
-    if data.sample_current:
-        rows.append(("注意", SAMPLE_WARNING.replace("報告書", "ファイル")))
-    return pd.DataFrame(rows, columns=["項目", "内容"])
-
-
-def export_bytes(
-    data: PlanData,
-    filters: Filters,
-    fmt: str,
-    *,
-    as_of: dt.date,
-    sources: Sequence[str] = (),
-) -> bytes:
-    """`xlsx`: one sheet per view plus 出力条件; `csv`: the all-years status table.
-    Both neutralise text that Excel would run as a formula (etl.export)."""
-    if fmt == "csv":
-        return to_csv_bytes(status_table(data, select(data, filters)))
-    if fmt == "xlsx":
-        sheets = export_sheets(data, filters)
-        sheets["出力条件"] = export_conditions(data, filters, as_of=as_of, sources=sources)
-        return to_excel_bytes(sheets)
-    raise ValueError(fmt)

@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
-from etl.actuals_reader import COL_NOTE, COL_PLAN, COL_VALUE, SHEET
+from etl.actuals_table import COL_NOTE, COL_PLAN, COL_VALUE, SHEET
 from etl.excel_safe import set_value
 from kpi import repository
 from kpi.errors import KpiError

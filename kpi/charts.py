@@ -7,17 +7,46 @@ colour-blind-safe colours with patterns, so it still reads in greyscale print.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from kpi.fiscal import era_name
-from kpi.status import ALL_GRADES, COMPARATOR_WORDS, GRADED, STYLES
+from kpi.status import ALL_GRADES, COMPARATOR_WORDS, GRADED, NOT_REPORTED, STYLES, A, B, C, D
 
 FONT = "Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 TARGET_COLOUR = "#000000"
-TARGET_SYMBOLS = {">=": "triangle-up", "<=": "triangle-down", "=": "diamond"}
-PATTERNS = {"A": "", "B": "/", "C": "x", "D": ".", "未報告": "-"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One word of the chart vocabulary, spelled for both renderers: plotly draws the app's
+    charts, matplotlib the PDF's (etl/static_charts.py). Both take their marks from here."""
+
+    plotly: str
+    matplotlib: str
+
+
+# Bar fill per grade, so that a grade reads in greyscale. matplotlib draws one hatch character
+# sparsely; three of them match the density of plotly's one at the report's size.
+GRADE_PATTERNS: dict[str, Mark] = {
+    A: Mark("", ""),
+    B: Mark("/", "///"),
+    C: Mark("x", "xxx"),
+    D: Mark(".", "..."),
+    NOT_REPORTED: Mark("-", "---"),
+}
+NO_PATTERN = Mark("", "")
+# The target marker's shape tells the comparator: ▲ 以上, ▼ 以下, ◆ =.
+TARGET_MARKERS: dict[str, Mark] = {
+    ">=": Mark("triangle-up", "^"),
+    "<=": Mark("triangle-down", "v"),
+    "=": Mark("diamond", "D"),
+}
+OTHER_TARGET = Mark("circle", "o")
+PATTERNS = {g: m.plotly for g, m in GRADE_PATTERNS.items()}
+TARGET_SYMBOLS = {c: m.plotly for c, m in TARGET_MARKERS.items()}
 # A small layout instead of the "plotly_white" template: copying that template on every
 # figure cost more than building the figure itself (35 KPI charts per home page).
 BASE_LAYOUT = dict(
@@ -149,7 +178,9 @@ def kpi_figure(
             mode="lines+markers",
             line=dict(color=TARGET_COLOUR, width=2, dash="dash"),
             marker=dict(
-                symbol=[TARGET_SYMBOLS.get(c, "circle") for c in h.loc[numeric, "comparator"]],
+                symbol=[
+                    TARGET_SYMBOLS.get(c, OTHER_TARGET.plotly) for c in h.loc[numeric, "comparator"]
+                ],
                 size=9 if compact else 12,
                 color=TARGET_COLOUR,
             ),
@@ -190,7 +221,7 @@ def kpi_figure(
                 hovertext=text,
             )
     for xi, g in zip(x, grades, strict=True):
-        if g == "未報告":  # a year that ended without a value: say so, do not leave a gap
+        if g == NOT_REPORTED:  # a year that ended without a value: say so, do not leave a gap
             fig.add_annotation(
                 x=xi,
                 y=0,

@@ -17,6 +17,7 @@ from kpi.status import (
     COMPARATOR_EXPORT_WORDS,
     GRADED,
     UPLOAD_KIND_WORDS,
+    Summary,
     badge_text,
     summarise,
 )
@@ -156,7 +157,7 @@ def select(data: PlanData, f: Filters) -> Selection:
     return Selection(kpi_ids, project_ids, status.reset_index(drop=True), year, fy)
 
 
-def headline(sel: Selection) -> dict[str, object]:
+def headline(sel: Selection) -> Summary:
     return summarise(sel.year_status)
 
 

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -97,32 +98,46 @@ def _is_lock_error(e: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
-def connect(
-    path: str | Path = ":memory:", *, read_only: bool = False, retries: int = 0
-) -> duckdb.DuckDBPyConnection:
-    """Open the database. `retries` waits a little while another process holds the file."""
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to wait for another process that holds the database file: DuckDB lets one
+    process open it, and the app and the CLI each hold it only for a moment."""
+
+    tries: int
+    first_pause_s: float = 0.2  # then 0.4 s, 0.6 s, ...
+
+    def pauses(self) -> list[float]:
+        return [self.first_pause_s * (n + 1) for n in range(self.tries - 1)]
+
+
+# The one policy for every file connection (app, uploads, CLI): 7 tries, 4.2 s of waiting in
+# all, long enough for the other side's short connection, short enough to say so soon.
+WHILE_BUSY = RetryPolicy(tries=7)
+
+
+def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database, waiting (`WHILE_BUSY`) while another process holds the file."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    for attempt in range(retries + 1):
+    pauses = WHILE_BUSY.pauses()
+    for attempt in range(len(pauses) + 1):
         try:
             return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
         except duckdb.Error as e:
             if not _is_lock_error(e):
                 raise DatabaseError(f"データベースを開けません（{path}）: {e}") from e
-            if attempt == retries:
+            if attempt == len(pauses):
                 raise DatabaseBusy(
                     f"データベース（{path}）は別のプロセス（ダッシュボードまたは別のコマンド）が"
                     "使用中です。しばらく待ってから再実行してください。"
                 ) from e
-            time.sleep(0.2 * (attempt + 1))
+            time.sleep(pauses[attempt])
     raise AssertionError("unreachable")
 
 
 @contextmanager
-def open_db(
-    path: str | Path, *, read_only: bool = False, retries: int = 0
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, read_only=read_only, retries=retries)
+def open_db(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only)
     try:
         yield con
     finally:
@@ -283,44 +298,6 @@ def plan_info(con: duckdb.DuckDBPyConnection, plan_id: str) -> dict:
 # ---------------------------------------------------------------- uploads and actuals
 
 
-def insert_upload(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    kind: str,
-    plan_id: str | None,
-    filename: str,
-    sha256: str,
-    uploaded_at: dt.datetime,
-    uploaded_by: str,
-    rows_new: int = 0,
-    rows_changed: int = 0,
-    rows_unchanged: int = 0,
-    rows_skipped: int = 0,
-) -> int:
-    row = con.execute(
-        """
-        INSERT INTO uploads (kind, plan_id, filename, sha256, uploaded_at, uploaded_by, status,
-                             rows_new, rows_changed, rows_unchanged, rows_skipped)
-        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)
-        RETURNING upload_id
-        """,
-        [
-            kind,
-            plan_id,
-            filename,
-            sha256,
-            uploaded_at,
-            uploaded_by,
-            rows_new,
-            rows_changed,
-            rows_unchanged,
-            rows_skipped,
-        ],
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
 UPLOAD_COLUMNS = [
     "kind",
     "plan_id",
@@ -430,45 +407,6 @@ def orphaned_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFra
         "SELECT * FROM orphaned_actuals WHERE plan_id = ? ORDER BY kpi_id, fiscal_year",
         [plan_id],
     ).df()
-
-
-# ---------------------------------------------------------------- for tests and checks
-def plans_content(con: duckdb.DuckDBPyConnection, plan_ids: list[str]) -> dict[str, pd.DataFrame]:
-    """The structure tables of many plans at once (one query per table, not per plan)."""
-    ids = pd.DataFrame({"plan_id": pd.Series(list(plan_ids), dtype=object)})
-    con.register("_content_ids", ids)
-    try:
-        return {
-            table: con.execute(
-                f"SELECT {', '.join(columns)} FROM {table} "
-                "WHERE plan_id IN (SELECT plan_id FROM _content_ids)"
-            ).df()
-            for table, columns in PLAN_TABLES.items()
-        }
-    finally:
-        con.unregister("_content_ids")
-
-
-def upload_actuals(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFrame:
-    """The values one upload stored, with the cell each came from."""
-    return con.execute(
-        "SELECT plan_id, kpi_id, fiscal_year, actual_value, note, source_cell FROM kpi_actuals "
-        "WHERE upload_id = ? ORDER BY plan_id, kpi_id, fiscal_year",
-        [upload_id],
-    ).df()
-
-
-def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    """Every row of every table, sorted: to prove that a rejected load changed nothing."""
-    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ALL_TABLES}
-
-
-def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    counts = {}
-    for t in ALL_TABLES:
-        row = con.execute(f"SELECT count(*) FROM {t}").fetchone()
-        counts[t] = int(row[0]) if row else 0
-    return counts
 
 
 # ---------------------------------------------------------------- dashboard reads
@@ -818,3 +756,22 @@ def project_directions(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataF
         """,
         [plan_id],
     ).df()
+
+
+def current_plan_tables(
+    con: duckdb.DuckDBPyConnection, plan_ids: list[str]
+) -> dict[str, pd.DataFrame]:
+    """The current rows of these plans, table by table (the shape `replace_plan` takes): what
+    a new version or a rollback is compared with (#14)."""
+    ids = pd.DataFrame({"plan_id": pd.Series(list(plan_ids), dtype=object)})
+    con.register("_current_ids", ids)
+    try:
+        return {
+            table: con.execute(
+                f"SELECT {', '.join(columns)} FROM {table} "
+                "WHERE plan_id IN (SELECT plan_id FROM _current_ids)"
+            ).df()
+            for table, columns in PLAN_TABLES.items()
+        }
+    finally:
+        con.unregister("_current_ids")

@@ -32,13 +32,13 @@ def ensure_schema(settings: Settings) -> None:
     takes the configured grade bands."""
     if not database_exists(settings):
         return
-    with repository.open_db(settings.db_path, retries=5) as con:
+    with repository.open_db(settings.db_path) as con:
         if repository.schema_ready(con):  # an empty file stays empty: the page says "build"
             repository.init_schema(con, settings.grading)
 
 
 def plans(settings: Settings) -> pd.DataFrame:
-    with repository.open_db(settings.db_path, retries=5) as con:
+    with repository.open_db(settings.db_path) as con:
         if not repository.schema_ready(con):
             return pd.DataFrame(columns=["plan_id", "name", "organization", "start_fy", "end_fy"])
         return repository.list_plans(con)
@@ -46,7 +46,7 @@ def plans(settings: Settings) -> pd.DataFrame:
 
 def plan_data(settings: Settings, plan_id: str) -> PlanData:
     """Everything the pages need about one plan, read in one short connection."""
-    with repository.open_db(settings.db_path, retries=5) as con:
+    with repository.open_db(settings.db_path) as con:
         return PlanData(
             plan=repository.plan_info(con, plan_id),
             status=repository.status(con, plan_id, settings.today(), settings.grading),
@@ -64,6 +64,6 @@ def plan_data(settings: Settings, plan_id: str) -> PlanData:
 
 def upload_history(settings: Settings, plan_id: str) -> pd.DataFrame:
     """The uploads of one plan, newest first: where a report's or an export's values come from."""
-    with repository.open_db(settings.db_path, retries=5) as con:
+    with repository.open_db(settings.db_path) as con:
         return repository.list_uploads(con, plan_id)
 

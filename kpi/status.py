@@ -71,7 +71,18 @@ UPLOAD_KIND_WORDS = {"plan": "計画", "actuals": "実績", "sample": "サンプ
 DIRECTION_WORDS = {"higher": "高いほど良い", "lower": "低いほど良い", "maintain": "維持"}
 
 
-def summarise(year_status: pd.DataFrame) -> dict[str, object]:
+@dataclass(frozen=True)
+class Summary:
+    """Headline figures for one fiscal year, each KPI counted once."""
+
+    kpis: int  # KPIs selected
+    graded: int  # graded A to D: a numeric target and a reported value
+    met: int  # graded A
+    share_met: float | None  # met / graded in percent; None when nothing is graded
+    counts: dict[str, int]  # grade -> KPIs, every grade of ALL_GRADES
+
+
+def summarise(year_status: pd.DataFrame) -> Summary:
     """Headline figures for one fiscal year: each KPI counted once.
 
     `year_status` has one row per KPI (kpi_id, grade); duplicates (a KPI shown under a
@@ -80,10 +91,10 @@ def summarise(year_status: pd.DataFrame) -> dict[str, object]:
     one = year_status.drop_duplicates("kpi_id")
     counts = {g: int((one["grade"] == g).sum()) for g in ALL_GRADES}
     graded = sum(counts[g] for g in GRADED)
-    return {
-        "kpis": len(one),
-        "graded": graded,
-        "met": counts[A],
-        "share_met": (counts[A] / graded * 100) if graded else None,
-        "counts": counts,
-    }
+    return Summary(
+        kpis=len(one),
+        graded=graded,
+        met=counts[A],
+        share_met=(counts[A] / graded * 100) if graded else None,
+        counts=counts,
+    )

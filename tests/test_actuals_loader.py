@@ -29,6 +29,7 @@ from etl.problems import InputRejected
 from kpi import repository
 from kpi.config import ROOT
 from kpi.errors import DatabaseBusy, NotFound
+from tests import db_helpers
 from tests.test_actuals_reader import NEXT_PLAN, _add_next_plan
 
 PLAN_ID = "hadano-r3-r7"
@@ -66,11 +67,11 @@ FILE_B = {("1-2-1-1", 2024): 7900, ("1-2-1-2", 2024): 2750, ("1-2-1-3", 2024): 1
 
 def test_preview_counts_and_reads_only(plan_con, settings):
     commit(plan_con, actuals(FILE_A), settings)
-    before = repository.snapshot(plan_con)
+    before = db_helpers.snapshot(plan_con)
     archived = set(settings.uploads_dir.iterdir())
     data = actuals({**FILE_B, ("1-2-4-2", 2024): "－", ("3-1-1-1", 2024): None})
     preview = preview_actuals(plan_con, data, "b.xlsx", plan_id=None, settings=settings)
-    assert repository.snapshot(plan_con) == before
+    assert db_helpers.snapshot(plan_con) == before
     assert preview.counts == {"new": 1, "changed": 1, "unchanged": 1, "skipped": 2}
     changed = preview.changed_rows.iloc[0]
     assert (changed.kpi_id, changed.old_value, changed.actual_value) == ("1-2-1-2", 2600.0, 2750.0)
@@ -93,7 +94,7 @@ def test_commit_then_current_values(plan_con, settings):
         "tester",
     )
     assert (info["rows_new"], info["rows_changed"], info["rows_unchanged"]) == (3, 0, 0)
-    stored = repository.upload_actuals(plan_con, uid)
+    stored = db_helpers.upload_actuals(plan_con, uid)
     assert stored.set_index("kpi_id").loc["2-5-3-3", "note"] == "不審な通信 3 件"
     assert stored.set_index("kpi_id").loc["1-2-1-1", "source_cell"] == "実績!C2"
     assert (settings.uploads_dir / f"{result.preview.sha256}.xlsx").read_bytes() == data
@@ -102,12 +103,12 @@ def test_commit_then_current_values(plan_con, settings):
 def test_same_file_twice_changes_nothing(plan_con, settings):
     data = actuals(FILE_A)
     first = commit(plan_con, data, settings)
-    before = repository.snapshot(plan_con)
+    before = db_helpers.snapshot(plan_con)
     preview = preview_actuals(plan_con, data, "again.xlsx", plan_id=None, settings=settings)
     assert preview.already_loaded == first.upload_ids[0]
     again = commit(plan_con, data, settings, name="again.xlsx")
     assert not again.written and again.already_loaded == first.upload_ids[0]
-    assert repository.snapshot(plan_con) == before
+    assert db_helpers.snapshot(plan_con) == before
 
 
 def test_loading_an_earlier_file_again_undoes_a_later_correction(plan_con, settings):
@@ -153,7 +154,7 @@ def test_rollback_restores_the_previous_value(plan_con, settings):
     info = rollback_upload(plan_con, b, by="tester")
     assert info["status"] == "rolled_back" and info["rolled_back_by"] == "tester"
     assert current(plan_con) == {k: float(v) for k, v in FILE_A.items()}
-    assert len(repository.upload_actuals(plan_con, b)) == 3  # nothing deleted
+    assert len(db_helpers.upload_actuals(plan_con, b)) == 3  # nothing deleted
     with pytest.raises(RollbackRefused):
         rollback_upload(plan_con, b, by="tester")  # already rolled back
     with pytest.raises(NotFound):
@@ -170,9 +171,9 @@ def test_rollback_restores_the_previous_value(plan_con, settings):
 def test_rollback_says_value_by_value_what_it_changes(plan_con, settings):
     commit(plan_con, actuals(FILE_A), settings)
     b = commit(plan_con, actuals(FILE_B), settings, name="b.xlsx").upload_ids[0]
-    before = repository.snapshot(plan_con)
+    before = db_helpers.snapshot(plan_con)
     effect = rollback_preview(plan_con, [b])
-    assert repository.snapshot(plan_con) == before  # a preview writes nothing
+    assert db_helpers.snapshot(plan_con) == before  # a preview writes nothing
     status = {
         (r.kpi_id, r.status): (r.current_value, r.after_value) for r in effect.rows.itertuples()
     }
@@ -195,10 +196,10 @@ def test_rollback_of_a_value_a_newer_file_restated_keeps_it_and_says_so(plan_con
 def test_rollback_of_several_uploads_is_all_or_nothing(plan_con, settings):
     a = commit(plan_con, actuals(FILE_A), settings).upload_ids[0]
     b = commit(plan_con, actuals(FILE_B), settings, name="b.xlsx").upload_ids[0]
-    before = repository.snapshot(plan_con)
+    before = db_helpers.snapshot(plan_con)
     with pytest.raises(NotFound):
         rollback_uploads(plan_con, [a, b, 999], by="tester")
-    assert repository.snapshot(plan_con) == before
+    assert db_helpers.snapshot(plan_con) == before
     effect = rollback_uploads(plan_con, [a, b], by="tester")
     assert [u["status"] for u in effect.uploads] == ["rolled_back", "rolled_back"]
     assert current(plan_con) == {}
@@ -245,7 +246,7 @@ def test_sample_values_are_marked_for_analysts_until_a_real_value_supersedes(pla
 
 def test_blocking_file_leaves_the_database_as_it_was(plan_con, settings):
     commit(plan_con, actuals(FILE_A), settings)
-    before = repository.snapshot(plan_con)
+    before = db_helpers.snapshot(plan_con)
     archived = set(settings.uploads_dir.iterdir())
     bad = actuals({("1-2-1-1", 2025): 8000, ("9-9-9-9", 2025): 1, ("1-2-1-2", 2025): "多数"})
     with pytest.raises(InputRejected) as e:
@@ -254,7 +255,7 @@ def test_blocking_file_leaves_the_database_as_it_was(plan_con, settings):
         ("A3", "UNKNOWN_KPI"),
         ("C4", "BAD_NUMBER"),
     }
-    assert repository.snapshot(plan_con) == before
+    assert db_helpers.snapshot(plan_con) == before
     assert set(settings.uploads_dir.iterdir()) == archived  # rejected before archiving
 
 
@@ -289,7 +290,7 @@ def test_two_threads_two_connections_both_applied_never_mixed(seed_db):
         assert len(uploads) == 2 and set(uploads["status"]) == {"active"}
         by_name = dict(zip(uploads["filename"], uploads["upload_id"], strict=True))
         for name, uid in by_name.items():  # every value of each upload is stored
-            stored = repository.upload_actuals(con, int(uid))
+            stored = db_helpers.upload_actuals(con, int(uid))
             expected = len(keys) + (name == "b.xlsx")
             assert len(stored) == expected
         now = repository.current_actuals_of(con, [PLAN_ID])
@@ -352,7 +353,7 @@ print("committed", flush=True)
 def test_sigkill_during_the_transaction_leaves_the_old_data(seed_db, tmp_path):
     with repository.open_db(seed_db.db_path) as con:
         commit_actuals(con, actuals(FILE_A), "a.xlsx", by="t", settings=seed_db)
-        before = repository.snapshot(con)
+        before = db_helpers.snapshot(con)
     data = SAMPLE.read_bytes()  # every KPI and year of the plan
     big, marker = tmp_path / "big.xlsx", tmp_path / "marker"
     big.write_bytes(data)
@@ -378,7 +379,7 @@ def test_sigkill_during_the_transaction_leaves_the_old_data(seed_db, tmp_path):
             proc.wait()
     assert proc.returncode == -signal.SIGKILL
     with repository.open_db(seed_db.db_path) as con:
-        assert repository.snapshot(con) == before
+        assert db_helpers.snapshot(con) == before
         result = commit_actuals(con, data, "big.xlsx", by="t", settings=seed_db)
         assert result.written and result.preview.counts["new"] > 100
 
@@ -393,7 +394,7 @@ def db(seed_db) -> Path:
 
 def snapshot_of(path: Path):
     with repository.open_db(path) as con:
-        return repository.snapshot(con)
+        return db_helpers.snapshot(con)
 
 
 def test_cli_dry_run_prints_and_changes_nothing(db, tmp_path, capsys):

@@ -10,12 +10,13 @@ from collections.abc import Callable, Sequence
 import pytest
 from openpyxl import Workbook
 
-from etl.actuals_loader import resolve_plan_id
-from etl.actuals_reader import load_catalog, read_actuals
+from etl.actuals_loader import load_catalog, resolve_plan_id
+from etl.actuals_reader import read_actuals
 from etl.problems import WARNING
 from kpi import repository
 from kpi.config import Limits
 from kpi.errors import NotFound
+from tests import db_helpers
 
 PLAN_ID = "hadano-r3-r7"
 NEXT_PLAN = "hadano-r8-r12"
@@ -177,7 +178,7 @@ def test_sheet_jitsuseki_preferred_else_first_sheet_with_a_header(catalog):
 
 def _add_next_plan(con):
     """A second, newer plan (FY2026-2030) with the same KPIs, targets five years later."""
-    content = repository.plans_content(con, [PLAN_ID])
+    content = db_helpers.plans_content(con, [PLAN_ID])
     for frame in content.values():
         frame["plan_id"] = NEXT_PLAN
     content["plans"]["start_fy"] = 2026

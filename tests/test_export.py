@@ -1,4 +1,4 @@
-"""The `export` command and etl.report.export_bytes: status tables as .xlsx / .csv that
+"""The `export` command and etl.export.export_bytes: status tables as .xlsx / .csv that
 never turn a comment from an upload into a live formula (DESIGN 4.4, 7)."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl import report
+from etl import export as exports
 from etl.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from kpi import repository, service
 from kpi.config import Settings
 from kpi.dashboard import Filters
+from tests import db_helpers
 
 # Comments that Excel would run as formulas if written naively (the department types them).
 RISKY_NOTES = {
@@ -32,7 +33,7 @@ SHEETS = ["評価一覧", "全年度", "基本方針別", "部署別"]
 def add_actuals(settings: Settings, notes: dict[str, str], fiscal_year: int = 2025) -> int:
     plan_id = str(service.plans(settings)["plan_id"].iloc[0])
     with repository.open_db(settings.db_path) as con, repository.transaction(con):
-        upload_id = repository.insert_upload(
+        upload_id = db_helpers.insert_upload(
             con,
             kind="actuals",
             plan_id=plan_id,
@@ -156,11 +157,11 @@ def test_filters_reduce_the_export(risky_db: Settings, tmp_path: Path):
 def test_export_bytes_formats(seed_db: Settings):
     data = service.plan_data(seed_db, str(service.plans(seed_db)["plan_id"].iloc[0]))
     as_of = dt.date(2026, 5, 1)
-    assert report.export_bytes(data, Filters(), "xlsx", as_of=as_of).startswith(b"PK")
-    assert report.export_bytes(data, Filters(), "csv", as_of=as_of).startswith(b"\xef\xbb\xbf")
+    assert exports.export_bytes(data, Filters(), "xlsx", as_of=as_of).startswith(b"PK")
+    assert exports.export_bytes(data, Filters(), "csv", as_of=as_of).startswith(b"\xef\xbb\xbf")
     with pytest.raises(ValueError):
-        report.export_bytes(data, Filters(), "pdf", as_of=as_of)
-    sheets = report.export_sheets(data, Filters(departments=("存在しない課",)))
+        exports.export_bytes(data, Filters(), "pdf", as_of=as_of)
+    sheets = exports.export_sheets(data, Filters(departments=("存在しない課",)))
     assert list(sheets) == SHEETS
     assert all(frame.empty for frame in sheets.values())
 

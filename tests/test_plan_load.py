@@ -8,6 +8,7 @@ from etl import cli
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected
 from kpi import repository
+from tests import db_helpers
 from tests.conftest import edit_workbook, find_row
 
 PLAN_ID = "hadano-r3-r7"
@@ -18,7 +19,7 @@ def q(con, sql, params=None):
 
 
 def test_counts(plan_con):
-    counts = repository.table_counts(plan_con)
+    counts = db_helpers.table_counts(plan_con)
     assert counts["plans"] == 1
     assert counts["policies"] == 3
     assert counts["measures"] == 10
@@ -112,10 +113,10 @@ def test_activity_years_only_where_printed(plan_con):
 
 
 def test_build_twice_same_content(plan_con, settings, plan_bytes):
-    before = repository.snapshot(plan_con)
+    before = db_helpers.snapshot(plan_con)
     result = load_plan(plan_con, plan_bytes, "plan.xlsx", by="test", settings=settings)
     assert not result.changed and result.upload_ids == []
-    assert repository.snapshot(plan_con) == before
+    assert db_helpers.snapshot(plan_con) == before
 
 
 def test_reload_changed_plan_keeps_actuals_and_lists_orphans(plan_con, settings, plan_bytes):
@@ -124,7 +125,7 @@ def test_reload_changed_plan_keeps_actuals_and_lists_orphans(plan_con, settings,
     import pandas as pd
 
     with repository.transaction(plan_con):
-        uid = repository.insert_upload(
+        uid = db_helpers.insert_upload(
             plan_con,
             kind="actuals",
             plan_id=PLAN_ID,
@@ -172,10 +173,10 @@ def _codes_and_cells(problems):
 
 
 def _rejected(plan_con, settings, data):
-    before = repository.snapshot(plan_con)
+    before = db_helpers.snapshot(plan_con)
     with pytest.raises(InputRejected) as e:
         load_plan(plan_con, data, "bad.xlsx", by="test", settings=settings)
-    assert repository.snapshot(plan_con) == before  # database exactly as it was
+    assert db_helpers.snapshot(plan_con) == before  # database exactly as it was
     return e.value.problems
 
 

@@ -13,6 +13,7 @@ from etl.plan_template import SHEET_HELP, build_plan_template
 from etl.plan_versions import commit_plan, preview_plan, rollback_plan_uploads
 from etl.problems import InputRejected
 from kpi import repository
+from tests import db_helpers
 from tests.conftest import edit_workbook, find_row
 from tests.plan_fixtures import NEXT_PLAN, SEED_PLAN, typed_plan
 
@@ -159,11 +160,11 @@ def test_unknown_previous_kpi_is_named_with_its_cell(plan_con, seed_db):
 
 def test_revision_needs_a_reason_then_keeps_the_original(plan_con, seed_db, plan_bytes):
     revised = revise(plan_bytes)
-    before = repository.snapshot(plan_con)
+    before = db_helpers.snapshot(plan_con)
     with pytest.raises(InputRejected) as e:
         commit_plan(plan_con, revised, "plan_v2.xlsx", by="t", settings=seed_db)
     assert [p.code for p in e.value.problems] == ["REASON_REQUIRED"]
-    assert repository.snapshot(plan_con) == before
+    assert db_helpers.snapshot(plan_con) == before
     preview = preview_plan(plan_con, revised, "plan_v2.xlsx", settings=seed_db)
     assert list(
         preview.revisions[["item_id", "fiscal_year", "before", "after"]].itertuples(
@@ -217,7 +218,7 @@ def test_cli_load_plan_dry_run_reason_and_rollback(seed_db, plan_bytes, tmp_path
 
 
 def test_rollback_restores_the_whole_previous_version(plan_con, seed_db, plan_bytes):
-    original = repository.plans_content(plan_con, [SEED_PLAN])
+    original = repository.current_plan_tables(plan_con, [SEED_PLAN])
 
     def edit(wb):
         ws = wb["評価指標"]
@@ -228,7 +229,7 @@ def test_rollback_restores_the_whole_previous_version(plan_con, seed_db, plan_by
     result = commit_plan(plan_con, changed, "v2.xlsx", by="t", settings=seed_db, reason=REASON)
     assert q(plan_con, "SELECT count(*) FROM kpis WHERE plan_id = ?", [SEED_PLAN]) == [(34,)]
     rollback_plan_uploads(plan_con, result.upload_ids, by="t")
-    restored = repository.plans_content(plan_con, [SEED_PLAN])
+    restored = repository.current_plan_tables(plan_con, [SEED_PLAN])
     for table, frame in original.items():
         cols = list(frame.columns)
         assert (

@@ -16,13 +16,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl import guard
-from etl.actuals_loader import commit_actuals
-from etl.actuals_reader import load_catalog, read_actuals
+from etl.actuals_loader import commit_actuals, load_catalog
+from etl.actuals_reader import read_actuals
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected
 from etl.xlsx import read_sheets
 from kpi import repository
 from kpi.config import ROOT, Limits, load_settings
+from tests import db_helpers
 from tests.test_guard import SHEET, deflate, members_of, with_sheet
 
 PLAN_ID = "hadano-r3-r7"
@@ -42,7 +43,7 @@ def actuals_book(rows: list[list[object]], headers=("指標ID", "年度", "実�
 
 def copies_of_the_seed(con, n: int) -> list[str]:
     """n fictional copies of the seed plan (架空市0001…), loaded in one statement per table."""
-    content = repository.plans_content(con, [PLAN_ID])
+    content = db_helpers.plans_content(con, [PLAN_ID])
     ids = [f"fake-{i:04d}" for i in range(1, n + 1)]
     tables = {}
     for table, frame in content.items():
@@ -190,7 +191,7 @@ def test_national_commit_writes_one_upload_per_plan(plan_con, settings):
 def test_plan_reload_compares_every_plan_at_once(plan_con, settings, plan_bytes):
     """Loading a workbook of several plans again writes only the plans that changed."""
     ids = copies_of_the_seed(plan_con, 2)
-    content = repository.plans_content(plan_con, [PLAN_ID, *ids])
+    content = db_helpers.plans_content(plan_con, [PLAN_ID, *ids])
     assert set(content["plans"]["plan_id"]) == {PLAN_ID, *ids}
     # The seed workbook again: nothing changes for any plan.
     result = load_plan(plan_con, plan_bytes, "plan.xlsx", by="t", settings=settings)
@@ -205,7 +206,7 @@ def test_plan_reload_compares_every_plan_at_once(plan_con, settings, plan_bytes)
     [change] = result.changes
     assert change.plan_id == PLAN_ID and change.changed and len(change.kpis_changed) == 1
     assert len(result.upload_ids) == 1
-    others = repository.plans_content(plan_con, ids)
+    others = db_helpers.plans_content(plan_con, ids)
     for table, frame in others.items():
         expected = content[table][content[table]["plan_id"] != PLAN_ID]
         assert sorted(map(repr, frame.itertuples(index=False))) == sorted(

@@ -11,6 +11,7 @@ from kpi import repository
 from kpi.config import Grading
 from kpi.dashboard import Filters, PlanData, by_policy, headline, select
 from kpi.status import badge_text, summarise
+from tests import db_helpers
 
 PLAN = "p"
 ENDED = dt.date(2026, 11, 25)  # FY2021..2025 all ended
@@ -87,7 +88,7 @@ def make_plan(con, kpis: list[dict], targets: list[tuple], actuals: list[tuple])
     }
     with repository.transaction(con):
         repository.replace_plan(con, tables)
-        uid = repository.insert_upload(
+        uid = db_helpers.insert_upload(
             con,
             kind="actuals",
             plan_id=PLAN,
@@ -235,8 +236,8 @@ def test_summaries_count_each_kpi_once_even_when_relisted(con):
     sel = select(data, Filters(fiscal_year=2025))
     assert len(data.listings) == 6  # every KPI printed under two projects
     h = headline(sel)
-    assert (h["kpis"], h["graded"], h["met"], h["share_met"]) == (3, 2, 1, 50.0)
-    assert h["counts"]["D"] == 1 and h["counts"]["未報告"] == 1
+    assert (h.kpis, h.graded, h.met, h.share_met) == (3, 2, 1, 50.0)
+    assert h.counts["D"] == 1 and h.counts["未報告"] == 1
     policy = by_policy(data, sel).set_index("policy_no")
     assert list(policy["指標数"]) == [3, 3]  # shown under both policies, once in each
 
@@ -257,7 +258,7 @@ def test_grade_filter_and_default_year(con):
 
 def test_summarise_and_badges_do_not_rely_on_colour():
     s = summarise(pd.DataFrame({"kpi_id": ["x", "x", "y"], "grade": ["A", "A", "D"]}))
-    assert (s["kpis"], s["met"], s["share_met"]) == (2, 1, 50.0)
+    assert (s.kpis, s.met, s.share_met) == (2, 1, 50.0)
     assert badge_text("A") == "◎ A 達成" and badge_text("D") == "× D 未達成"
     assert badge_text("未報告") == "－ 未報告"
 
@@ -265,8 +266,8 @@ def test_summarise_and_badges_do_not_rely_on_colour():
 def test_a_failed_statement_rolls_the_whole_transaction_back(con):
     import duckdb
 
-    before = repository.snapshot(con)
+    before = db_helpers.snapshot(con)
     with pytest.raises(duckdb.Error), repository.transaction(con):
         con.execute("INSERT INTO plans VALUES ('x', 'n', 'o', 2021, 2025)")
         con.execute("INSERT INTO plans VALUES ('x', 'n', 'o', 2021, 2025)")  # duplicate key
-    assert repository.snapshot(con) == before  # the first insert is gone too
+    assert db_helpers.snapshot(con) == before  # the first insert is gone too

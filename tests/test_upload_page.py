@@ -14,6 +14,7 @@ from etl.template import HEADER_ROW, HEADERS
 from kpi import repository
 from kpi.auth import hash_password
 from kpi.config import ROOT, load_settings
+from tests import db_helpers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PASSWORD = "ict-division"
@@ -158,7 +159,7 @@ def test_template_download_is_offered(db):
 
 def _snapshot(path):
     with repository.open_db(path) as con:
-        return repository.snapshot(con)
+        return db_helpers.snapshot(con)
 
 
 def test_oidc_mode_offers_the_identity_provider_login(db, monkeypatch):

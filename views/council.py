@@ -59,16 +59,16 @@ nav.markdown(
 st.title(screen.title, anchor=False)
 if screen.policy_no is None:
     summary = headline(sel)
-    if not summary["kpis"]:
+    if not summary.kpis:
         # The sidebar is hidden here: offer the way out on the screen itself.
         st.info("条件に合う指標がありません。絞り込みを解除すると、すべての指標を表示します。")
         st.button("絞り込みを解除", on_click=clear_filters, icon=":material/filter_alt_off:")
-    counts = summary["counts"]
-    share = summary["share_met"]
+    counts = summary.counts
+    share = summary.share_met
     figures = st.container(key="figures-council")  # ui.style: 2 x 2 on a tablet
     top = figures.columns(4)
-    top[0].metric("評価指標", f"{summary['kpis']}")
-    top[1].metric("評価済", f"{summary['graded']}")
+    top[0].metric("評価指標", f"{summary.kpis}")
+    top[1].metric("評価済", f"{summary.graded}")
     top[2].metric("目標達成の割合", "―" if share is None else f"{share:.0f}%")
     top[3].metric("未報告", f"{counts['未報告']}")
     row = figures.columns(4)

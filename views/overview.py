@@ -18,12 +18,12 @@ summary = headline(sel)
 st.title(f"概況　{fy_label(sel.fiscal_year)}")
 st.caption(f"{md(data.plan['name'])}　｜　{ctx.filters.describe()}")
 
-counts = summary["counts"]
-share = summary["share_met"]
+counts = summary.counts
+share = summary.share_met
 figures = st.container(key="figures-headline")  # ui.style: 2 x 2 on a tablet
 row1 = figures.columns(4)
-row1[0].metric("評価指標", f"{summary['kpis']} 指標")
-row1[1].metric("評価済", f"{summary['graded']} 指標", help="数値目標があり実績が報告された指標")
+row1[0].metric("評価指標", f"{summary.kpis} 指標")
+row1[1].metric("評価済", f"{summary.graded} 指標", help="数値目標があり実績が報告された指標")
 row1[2].metric(
     "目標達成の割合",
     "―" if share is None else f"{share:.0f}%",

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from etl.report import build_report, export_bytes, source_lines
+from etl.export import export_bytes
+from etl.provenance import source_lines
+from etl.report import build_report
 from kpi import service
 from kpi.fiscal import fy_label
 from ui import context
