@@ -225,14 +225,7 @@ def is_plan_upload(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> boo
 
 def _checked(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> list[dict]:
     infos = repository.uploads_by_id(con, list(dict.fromkeys(upload_ids)))
-    kept = set(
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT upload_id FROM plans_versions "
-            "WHERE list_contains($ids::INTEGER[], upload_id)",
-            {"ids": [int(i["upload_id"]) for i in infos]},
-        ).fetchall()
-    )
+    kept = repository.uploads_with_plan_version(con, [int(i["upload_id"]) for i in infos])
     for info in infos:
         uid = int(info["upload_id"])
         if info["kind"] != "plan":

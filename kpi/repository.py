@@ -775,3 +775,12 @@ def current_plan_tables(
         }
     finally:
         con.unregister("_current_ids")
+
+
+def uploads_with_plan_version(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> set[int]:
+    """Which of these uploads have a stored plan version (plan loads since #14)."""
+    rows = con.execute(
+        "SELECT DISTINCT upload_id FROM plans_versions WHERE list_contains($ids::INTEGER[], upload_id)",
+        {"ids": [int(i) for i in upload_ids]},
+    ).fetchall()
+    return {int(r[0]) for r in rows}
