@@ -19,6 +19,7 @@ from etl.plan_versions import (
     STATE_WORDS,
     PlanPreview,
     PlanRollbackEffect,
+    change_table,
     commit_plan,
     plan_rollback_preview,
     preview_plan,
@@ -42,25 +43,6 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.with_db(args.db) if args.db else settings
 
 
-def change_rows(changes: pd.DataFrame, several_plans: bool) -> list[dict[str, object]]:
-    """The change table as the CLI and the page show it (Japanese headers)."""
-    rows = []
-    for r in changes.to_dict("records"):
-        row: dict[str, object] = {"計画ID": r["plan_id"]} if several_plans else {}
-        fy = r["fiscal_year"]
-        row |= {
-            "区分": STATE_WORDS[r["state"]],
-            "対象": KIND_WORDS[r["kind"]],
-            "番号": str(r["item_id"]),
-            "年度": fy_column(int(fy)) if fy is not None and not pd.isna(fy) else "",
-            "名称": str(r["name"]),
-            "変更前": str(r["before"]),
-            "変更後": str(r["after"]),
-        }
-        rows.append(row)
-    return rows
-
-
 def _print_changes(changes: pd.DataFrame) -> None:
     if changes.empty:
         print("変更はありません。")
@@ -68,7 +50,8 @@ def _print_changes(changes: pd.DataFrame) -> None:
     counts = changes.groupby(["kind", "state"]).size()
     parts = [f"{KIND_WORDS[k]} {STATE_WORDS[s]} {int(n)}" for (k, s), n in counts.items()]
     print(" / ".join(parts))
-    print(format_table(change_rows(changes.head(MAX_SHOWN), changes["plan_id"].nunique() > 1)))
+    table = change_table(changes.head(MAX_SHOWN), several_plans=changes["plan_id"].nunique() > 1)
+    print(format_table(table.to_dict("records")))
     if len(changes) > MAX_SHOWN:
         print(f"…ほか {len(changes) - MAX_SHOWN} 件")
 

@@ -23,6 +23,7 @@ from etl.problems import InputRejected, Problem, problem
 from kpi import repository
 from kpi.config import Settings
 from kpi.errors import DatabaseError
+from kpi.fiscal import fy_column
 
 NEW, CHANGED, REMOVED = "new", "changed", "removed"
 STATE_WORDS = {NEW: "追加", CHANGED: "変更", REMOVED: "削除"}
@@ -300,3 +301,31 @@ def rollback_plan_uploads(
     if any(info["status"] != "rolled_back" for info in effect.uploads):
         raise DatabaseError("計画の取込の取消を保存できませんでした。")
     return effect
+
+
+def change_table(changes: pd.DataFrame, *, several_plans: bool = False) -> pd.DataFrame:
+    """The changes as people read them (Japanese headers): the CLI, the page, the rollback."""
+    rows: list[dict[str, object]] = []
+    for r in changes.to_dict("records"):
+        row: dict[str, object] = {"計画ID": r["plan_id"]} if several_plans else {}
+        fy = r["fiscal_year"]
+        row |= {
+            "区分": STATE_WORDS[r["state"]],
+            "対象": KIND_WORDS[r["kind"]],
+            "番号": str(r["item_id"]),
+            "年度": fy_column(int(fy)) if fy is not None and not pd.isna(fy) else "",
+            "名称": str(r["name"]),
+            "変更前": str(r["before"]),
+            "変更後": str(r["after"]),
+        }
+        rows.append(row)
+    columns = (["計画ID"] if several_plans else []) + [
+        "区分",
+        "対象",
+        "番号",
+        "年度",
+        "名称",
+        "変更前",
+        "変更後",
+    ]
+    return pd.DataFrame(rows, columns=columns)

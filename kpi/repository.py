@@ -784,3 +784,8 @@ def uploads_with_plan_version(con: duckdb.DuckDBPyConnection, upload_ids: list[i
         {"ids": [int(i) for i in upload_ids]},
     ).fetchall()
     return {int(r[0]) for r in rows}
+
+
+def plan_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every active plan version of every plan, newest first (view plan_versions)."""
+    return con.execute("SELECT * FROM plan_versions ORDER BY upload_id DESC").df()

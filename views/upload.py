@@ -8,7 +8,7 @@ from etl.problems import InputRejected
 from kpi.errors import KpiError
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
-from ui import auth, context, problems
+from ui import auth, context, plan_upload, problems
 from ui.downloads import download_table
 
 ctx = context.current()
@@ -67,8 +67,8 @@ def attempt(action, *, key: str):
 
 def upload_section(user: str) -> None:
     upload = st.file_uploader(
-        "実績ファイル（.xlsx）",
-        type=["xlsx"],
+        "実績ファイル（.xlsx / .ods）",
+        type=["xlsx", "ods"],
         key="actuals_file",
         help="テンプレート以外の表でも、先頭 20 行以内に「指標ID」「年度」「実績値」の見出しがあれば読めます。",
     )
@@ -179,7 +179,9 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         st.rerun()
 
 
-tab_upload, tab_template, tab_history = st.tabs(["取込", "テンプレート", "取込履歴と取消"])
+tab_upload, tab_template, tab_history, tab_plan = st.tabs(
+    ["取込", "テンプレート", "取込履歴と取消", "計画"]
+)
 user = auth.uploader()
 with tab_upload:
     auth.login_panel()
@@ -228,3 +230,6 @@ with tab_history:
     st.dataframe(shown, hide_index=True)
     download_table(shown, "取込履歴", key="history")
     rollback_section(history, user)
+
+with tab_plan:  # the plan's life (#14): blank plan workbook, new plan or revision, rollback
+    plan_upload.plan_tab(settings, user, next_start=int(data.plan["end_fy"]) + 1)
