@@ -31,7 +31,7 @@ def target_2024(path) -> str:
     return str(row[0])
 
 
-def test_blank_plan_workbook_is_offered_without_login(db):
+def test_blank_plan_workbook_is_offered_without_login(db):  # noqa: F811 (the fixture)
     at = upload_page()
     button = next(b for b in at.get("download_button") if "空の計画ワークブック" in b.label)
     assert button is not None
@@ -39,7 +39,7 @@ def test_blank_plan_workbook_is_offered_without_login(db):
     assert not any(u.key == "plan_file" for u in at.file_uploader)  # loading needs the login
 
 
-def test_revision_needs_reason_then_loads_then_rolls_back(db):
+def test_revision_needs_reason_then_loads_then_rolls_back(db):  # noqa: F811
     original = target_2024(db)
     at = login(upload_page())
     at.file_uploader(key="plan_file").upload("plan_v2.xlsx", revised(), XLSX).run()
