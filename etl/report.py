@@ -637,7 +637,22 @@ class _Report:
             align=("CENTER", "LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
             row_styles=styles,
         )
+        self.revisions(kpi_id)
         pdf.ln(3)
+
+    def revisions(self, kpi_id: str) -> None:
+        """Targets revised mid-plan (中間見直し), with the original and the reason (#14)."""
+        rev = self.data.revisions
+        if rev.empty:
+            return
+        for r in rev[rev["kpi_id"] == kpi_id].to_dict("records"):
+            self.write(
+                f"目標値の見直し（{r['revised_at']:%Y-%m-%d}）: {fy_label(int(r['fiscal_year']))} "
+                f"{_text(r['target_before_text']) or '（なし）'} → "
+                f"{_text(r['target_after_text']) or '（削除）'}　理由: {_text(r['reason'])}",
+                size=8,
+                colour=MUTED,
+            )
 
 
 def build_report(

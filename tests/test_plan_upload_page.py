@@ -69,4 +69,3 @@ def test_revision_needs_reason_then_loads_then_rolls_back(db):  # noqa: F811
     at.run()
     assert any(f"取込番号 {uid} を取り消しました" in s.value for s in at.success)
     assert target_2024(db) == original
-
