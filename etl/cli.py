@@ -55,6 +55,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     data = _read_file(args.plan)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
+        from etl.plan_versions import superseded
+
+        if newer := superseded(con, data):  # a user loaded a newer version since (#14)
+            for pid, uid in newer.items():
+                print(
+                    f"計画 {pid}: このファイルより新しい版（取込番号 {uid}）が有効なため、"
+                    f"{Path(args.plan).name} は適用しません（python -m etl load-plan で明示的に読み込めます）。"
+                )
+            status = _load_sample(con, settings, args.by) if args.sample else EXIT_OK
+            print(f"データベース: {settings.db_path}")
+            return status
         result = load_plan(con, data, Path(args.plan).name, by=args.by, settings=settings)
         for c in result.changes:
             state = "更新しました" if c.changed else "変更なし"

@@ -208,6 +208,18 @@ def commit_plan(
     return load_plan(con, data, filename, by=by, settings=settings, now=now, reason=reason)
 
 
+def superseded(con: duckdb.DuckDBPyConnection, data: bytes) -> dict[str, int]:
+    """Plans for which exactly these bytes were loaded before and a newer version is now in
+    force: plan_id -> the upload in force. `build` must not quietly undo a user's revision by
+    loading data/plan.xlsx again on every start."""
+    out = {}
+    for pid, uid in repository.active_uploads_with_sha(con, sha256_of(data), "plan").items():
+        in_force = repository.plan_version_in_force(con, pid)
+        if in_force is not None and in_force > uid:
+            out[pid] = in_force
+    return out
+
+
 # ---------------------------------------------------------------- rollback of a plan upload
 
 

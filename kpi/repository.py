@@ -649,8 +649,8 @@ def plan_version_in_force(
         "SELECT max(upload_id) FROM plan_versions WHERE plan_id = $pid "
         "AND NOT list_contains($without::INTEGER[], upload_id)",
         {"pid": plan_id, "without": [int(i) for i in without or []]},
-    ).fetchone()
-    return int(row[0]) if row and row[0] is not None else None
+    ).fetchall()  # fetchone would leave the window view's result open on the connection
+    return int(row[0][0]) if row and row[0][0] is not None else None
 
 
 def plan_version_tables(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict[str, pd.DataFrame]:
@@ -666,8 +666,8 @@ def plan_version_tables(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict[
 
 def plan_has_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> bool:
     """Any actual ever loaded for the plan, rolled back or not."""
-    row = con.execute("SELECT count(*) FROM kpi_actuals WHERE plan_id = ?", [plan_id]).fetchone()
-    return bool(row and row[0])
+    rows = con.execute("SELECT count(*) FROM kpi_actuals WHERE plan_id = ?", [plan_id]).fetchall()
+    return bool(rows and rows[0][0])
 
 
 def remove_plan(con: duckdb.DuckDBPyConnection, plan_id: str) -> None:
@@ -744,8 +744,8 @@ def project_directions(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataF
     found = con.execute(
         "SELECT count(*) FROM information_schema.tables "
         "WHERE table_name = 'project_evaluations_current'"
-    ).fetchone()
-    if not found or not found[0]:
+    ).fetchall()
+    if not found or not found[0][0]:
         return pd.DataFrame({"project_id": [], "fiscal_year": [], "direction": []})
     return con.execute(
         """

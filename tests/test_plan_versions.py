@@ -280,3 +280,27 @@ def test_first_version_of_a_plan_with_actuals_is_not_removed(seed_db, tmp_path, 
     assert "最初の版" in capsys.readouterr().err
     with repository.open_db(seed_db.db_path) as con:
         assert q(con, "SELECT count(*) FROM kpis") == [(35,)]
+
+
+def test_build_on_every_start_does_not_undo_a_users_revision(seed_db, plan_bytes, tmp_path, capsys):
+    """`make run` builds from data/plan.xlsx at every start: a revision loaded since stays."""
+    db = ["--db", str(seed_db.db_path)]
+    f = tmp_path / "plan_v2.xlsx"
+    f.write_bytes(revise(plan_bytes))
+    assert cli.main(["load-plan", str(f), "--reason", REASON, *db]) == 0
+    assert cli.main(["build", *db]) == 0
+    assert "適用しません" in capsys.readouterr().out
+    with repository.open_db(seed_db.db_path) as con:
+        assert q(
+            con,
+            "SELECT target_text FROM kpi_targets WHERE kpi_id = '1-3-1-1' AND fiscal_year = 2024",
+        ) == [("900万件",)]
+    # an edited plan.xlsx (new bytes) is still applied by build
+    edited = tmp_path / "plan_edited.xlsx"
+    edited.write_bytes(revise(plan_bytes, text="950万件"))
+    assert cli.main(["build", "--plan", str(edited), *db]) == 0
+    with repository.open_db(seed_db.db_path) as con:
+        assert q(
+            con,
+            "SELECT target_text FROM kpi_targets WHERE kpi_id = '1-3-1-1' AND fiscal_year = 2024",
+        ) == [("950万件",)]
