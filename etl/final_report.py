@@ -66,7 +66,7 @@ class _PDF(FPDF):
         self.set_font(FONT_FAMILY, size=9)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=16)
-        self.cmap = self.fonts[FONT_FAMILY.lower()].cmap
+        self.cmap: dict[int, int] = getattr(self.fonts[FONT_FAMILY.lower()], "cmap", {})
         self.plan_name = plan_name
         self.sample = sample
         self.set_title(f"{plan_name} {TITLE}")

@@ -66,7 +66,8 @@ def _print_preview(preview: PlanPreview) -> None:
         print(f"\n目標値の見直し {len(preview.revisions)} 件: 理由（--reason）が必要です。")
     if preview.warnings:
         print(f"\n警告 {len(preview.warnings)} 件:")
-        print(format_table(problem_rows(preview.warnings)))
+        rows: list[dict[str, object]] = [dict(r) for r in problem_rows(preview.warnings)]
+        print(format_table(rows))
 
 
 def cmd_plan_template(args: argparse.Namespace) -> int:

@@ -158,11 +158,15 @@ def _rollback_section(settings: Settings, user: str) -> None:
         int(r.upload_id): f"#{r.upload_id} {r.plan_id} 第{r.version_no}版 {r.filename}"
         for r in versions.itertuples()
     }
-    target = st.selectbox(
-        "取り消す計画の版", list(labels), format_func=labels.get, key="plan_rollback_target"
+    ids: list[int] = list(labels)
+    chosen = st.selectbox(
+        "取り消す計画の版", ids, format_func=lambda i: labels[i], key="plan_rollback_target"
     )
+    if chosen is None:
+        return
+    target = int(chosen)
     effect = _attempt(
-        lambda: plan_operations.rollback_effect(settings, int(target)), key="plan-rollback"
+        lambda: plan_operations.rollback_effect(settings, target), key="plan-rollback"
     )
     if effect is None:
         return
@@ -174,10 +178,8 @@ def _rollback_section(settings: Settings, user: str) -> None:
         st.dataframe(change_table(effect.changes), hide_index=True)
     sure = st.checkbox("この計画の版を取り消します", key="plan_rollback_sure")
     clicked = st.button("取り消す", disabled=not sure, key="plan_rollback", icon=":material/undo:")
-    if clicked and _attempt(
-        lambda: plan_operations.rollback(settings, int(target), by=user), key="prb"
-    ):
-        st.session_state["_plan_rolled_back"] = int(target)
+    if clicked and _attempt(lambda: plan_operations.rollback(settings, target, by=user), key="prb"):
+        st.session_state["_plan_rolled_back"] = target
         st.session_state.pop("plan_rollback_sure", None)
         st.rerun()
 
