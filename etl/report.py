@@ -554,7 +554,14 @@ class _Report:
         pdf.ln(2)
 
     def history(self, kpi_id: str) -> pd.DataFrame:
-        return self.sel.status[self.sel.status["kpi_id"] == kpi_id].sort_values("fiscal_year")
+        h = self.sel.status[self.sel.status["kpi_id"] == kpi_id].sort_values("fiscal_year")
+        original = self.data.original_targets
+        if len(original) and kpi_id in set(original["kpi_id"]):  # revised: draw the original
+            mine = original.loc[
+                original["kpi_id"] == kpi_id, ["fiscal_year", "original_target_value"]
+            ]
+            h = h.merge(mine, on="fiscal_year", how="left")
+        return h
 
     @staticmethod
     def has_chart(h: pd.DataFrame) -> bool:

@@ -77,3 +77,26 @@ def test_kpi_page_lists_the_revision(revised_db, monkeypatch):
         assert list(table["理由"]) == [REASON] and list(table["見直し後"]) == ["900万件"]
     finally:
         load_settings.cache_clear()
+
+
+def test_report_chart_draws_the_original_target_faintly(revised_db):
+    from etl.report import font_path
+    from etl.static_charts import StaticCharts
+    from kpi import service
+    from kpi.dashboard import kpi_history
+
+    settings = load_settings().with_db(revised_db)
+    data = service.plan_data(settings, "hadano-r3-r7")
+    original = data.original_targets[data.original_targets["kpi_id"] == "1-3-1-1"]
+    h = kpi_history(data, "1-3-1-1").merge(
+        original[["fiscal_year", "original_target_value"]], on="fiscal_year", how="left"
+    )
+    charts = StaticCharts(font_path(), str, (180.0, 46.0))
+    try:
+        charts.render(h, 2024)
+        labels = [t.get_text() for t in charts.ax.get_legend().get_texts()]
+        assert "当初の目標（見直し前）" in labels
+        faint = [c for c in charts.ax.collections if c.get_offsets().shape[0] == 1]
+        assert any(list(c.get_offsets()[0]) == [3.0, 8_280_000.0] for c in faint)
+    finally:
+        charts.close()
