@@ -7,7 +7,7 @@ DB     ?= data/kpi.duckdb
 PORT   ?= 8501
 ADDRESS ?= localhost
 
-.PHONY: run test lint setup db bench plan-workbook clean
+.PHONY: run test test-fast lint setup db bench plan-workbook clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 以上が必要です")'
@@ -29,13 +29,20 @@ run: $(STAMP) $(DB)
 	$(BIN)/python -m etl build --plan data/plan.xlsx --db $(DB)
 	$(BIN)/python -m ui.launch --server.port $(PORT) --server.address $(ADDRESS)
 
-test: $(STAMP)
-	$(BIN)/python -m ruff check .
+# CI runs `make test`: the checks first, then every test (browser tests included).
+test: lint
 	$(BIN)/python -m pytest
 
+# The quick loop while working: everything but the real-browser tests, no lint.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser"
+
+# Style, format, types (pyproject.toml [tool.mypy]) and layers ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
+	$(BIN)/python -m mypy
+	$(BIN)/lint-imports --no-logo
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -45,4 +52,4 @@ plan-workbook: $(STAMP)
 	$(BIN)/python -m etl plan-workbook --source data/source/plan.toml --out data/plan.xlsx
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

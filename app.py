@@ -6,7 +6,7 @@ changes and a filtered view can be shared as a link. Run with `make run`.
 
 import streamlit as st
 
-from ui import context, filters, style
+from ui import context, errors, filters, style
 from ui.navigation import PAGES
 
 st.set_page_config(
@@ -17,18 +17,19 @@ style.apply()
 navigation = st.navigation(
     [st.Page(p.path, title=p.title, icon=p.icon, default=p.default) for p in PAGES]
 )
-plans = context.plan_choices()
-if plans is None or not plans.ids:
-    st.session_state.pop("_page_context", None)
-else:
-    plan_id = filters.plan_selector(plans)
-    data = context.plan_data(plan_id)
-    chosen = filters.sidebar(data)
-    context.store(context.build(plan_id, data, chosen))
-    if data.sample_current:
-        st.warning(
-            "**架空のサンプルデータを表示しています。** 実際の実績ではありません。"
-            "実績ファイルを取り込むと置き換わり、サンプルの取込を取り消すと表示されなくなります。",
-            icon=":material/science:",
-        )
-navigation.run()
+with errors.boundary():
+    plans = context.plan_choices()
+    if plans is None or not plans.ids:
+        st.session_state.pop("_page_context", None)
+    else:
+        plan_id = filters.plan_selector(plans)
+        data = context.plan_data(plan_id)
+        chosen = filters.sidebar(data)
+        context.store(context.build(plan_id, data, chosen))
+        if data.sample_current:
+            st.warning(
+                "**架空のサンプルデータを表示しています。** 実際の実績ではありません。"
+                "実績ファイルを取り込むと置き換わり、サンプルの取込を取り消すと表示されなくなります。",
+                icon=":material/science:",
+            )
+    navigation.run()

@@ -357,6 +357,7 @@ def write_actuals_workbook(
             prj = names[k.project_id]
             for fy in years:
                 value = _actual(rng, k, fy, running)
+                printed: object
                 if value is None:
                     printed = rng.choice(NOT_REPORTED_FORMS)
                     note = None

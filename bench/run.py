@@ -179,7 +179,7 @@ def bench_actuals(sizes: list[str], repeats: int, big_repeats: int) -> list[dict
             log(f"actuals {case}@{size}: {step}")
             # openpyxl needs ~2 minutes for the national file: two runs are enough for a floor.
             runs = min(n, 2) if step == "parse_openpyxl" and case == "1741" else n
-            args = {"step": step, "file": str(file), "repeats": runs}
+            args: dict[str, object] = {"step": step, "file": str(file), "repeats": runs}
             if step in ("read_actuals", "load_actuals", "load_paired"):
                 args |= {"db": str(db_file(size, False)), "plan_id": plan_id}
             if step == "load_paired":

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from etl.actuals_catalog import Key, KpiCatalog, KpiInfo
+from etl.actuals_notes import empty_notes
 from etl.actuals_reader import ActualsRead, read_actuals
 from etl.archive import archive, sha256_of
 from etl.problems import InputRejected, Problem
@@ -48,6 +49,9 @@ class Preview:
     warnings: list[Problem] = field(default_factory=list)
     # plan_id -> active upload that already holds these exact bytes
     already_by_plan: dict[str, int] = field(default_factory=dict)
+    # Comments of rows not reported (plan_id, kpi_id, fiscal_year, note, source_cell): stored
+    # in kpi_unreported_notes, shown in the preview, never a value (issue #10).
+    unreported_notes: pd.DataFrame = field(default_factory=empty_notes)
 
     @property
     def already_loaded(self) -> int | None:
@@ -250,6 +254,7 @@ def _preview(
         skipped_by_plan=dict(read.skipped_by_plan),
         warnings=read.warnings,
         already_by_plan={p: already[p] for p in plans if p in already and p not in changing},
+        unreported_notes=read.unreported_notes,
     )
 
 
@@ -294,12 +299,18 @@ def commit_actuals(
     # Content-addressed and outside the transaction: a failed load leaves a harmless file.
     archive(data, settings.uploads_dir)
     expected: dict[int, int] = {}
+    expected_notes: dict[int, int] = {}
     with repository.transaction(con):
         # Recomputed here: another upload may have landed since the preview.
         preview = _preview(con, read, filename, sha, kind)
         todo = [p for p in read.plan_ids if p not in preview.already_by_plan]
         if len(todo) < len(read.plan_ids):
-            preview = replace(preview, rows=preview.rows[preview.rows["plan_id"].isin(todo)])
+            notes = preview.unreported_notes
+            preview = replace(
+                preview,
+                rows=preview.rows[preview.rows["plan_id"].isin(todo)],
+                unreported_notes=notes[notes["plan_id"].isin(todo)],
+            )
         total = len(todo) + 1
         counts = preview.rows.groupby(["plan_id", "status"]).size().to_dict()
         n = {
@@ -334,9 +345,20 @@ def commit_actuals(
                 recorded_at=now,
             )
             repository.insert_actuals(con, frame)
+            notes = preview.unreported_notes
+            repository.insert_unreported_notes(
+                con,
+                notes.assign(
+                    upload_id=notes["plan_id"].map(upload_of).astype("int64"), recorded_at=now
+                ),
+            )
+            expected_notes = {
+                upload_of[p]: int(k) for p, k in notes.groupby("plan_id").size().items()
+            }
             if progress:
                 progress(total, total)
     _verify(con, expected)
+    _verify_notes(con, expected_notes)
     return CommitResult(upload_ids=[upload_of[p] for p in todo], preview=preview)
 
 
@@ -346,6 +368,14 @@ def _verify(con: duckdb.DuckDBPyConnection, expected: dict[int, int]) -> None:
         return
     found = repository.upload_value_counts(con, list(expected))
     if found != expected:
+        raise DatabaseError(
+            "取込の保存を確認できませんでした。取込履歴を確認し、必要ならもう一度取り込んでください。"
+        )
+
+
+def _verify_notes(con: duckdb.DuckDBPyConnection, expected: dict[int, int]) -> None:
+    """The comments of rows not reported, read back like the values."""
+    if expected and repository.upload_note_counts(con, list(expected)) != expected:
         raise DatabaseError(
             "取込の保存を確認できませんでした。取込履歴を確認し、必要ならもう一度取り込んでください。"
         )

@@ -31,15 +31,26 @@ import numpy as np
 import pandas as pd
 
 from etl.actuals_catalog import Key, KpiCatalog
+from etl.actuals_notes import Notes, empty_notes, unreported_notes
 from etl.actuals_table import COL_KPI, COL_NOTE, COL_PLAN, COL_VALUE, COL_YEAR, find_table
 from etl.guard import check_workbook_bytes
+from etl.notes import clean_note
 from etl.plan_format import normalize_id
 from etl.problems import Problem, cell_name, has_blocking, problem
 from etl.sheet_table import Table
 from etl.xlsx import Sheet
 from kpi.config import Limits
 from kpi.fiscal import fy_column, fy_label, parse_fiscal_year
-from kpi.numbers import NOT_REPORTED, NumberFormatError, normalize, read_number, read_numbers
+from kpi.numbers import (
+    LARGE_VALUE,
+    NOT_REPORTED,
+    NumberFormatError,
+    normalize,
+    read_number,
+    read_numbers,
+    value_problem,
+    value_problems,
+)
 
 # The fix of YEAR_OUT_OF_PLAN: a year of the next plan is the usual cause.
 OTHER_PLAN_HINT = (
@@ -70,6 +81,9 @@ class ActualsRead:
     problems: list[Problem] = field(default_factory=list)
     skipped_by_plan: dict[str, int] = field(default_factory=dict)  # known plans only
     sheet: str = ""
+    # Comments of rows not reported (etl.actuals_notes): plan_id, kpi_id, fiscal_year, note,
+    # source_cell. Stored apart from the values (kpi_unreported_notes), never graded.
+    unreported_notes: pd.DataFrame = field(default_factory=empty_notes)
 
     @property
     def ok(self) -> bool:
@@ -104,7 +118,7 @@ def _fmt(v: float) -> str:
 
 
 def _note(v: object) -> str | None:
-    return _text(v) or None
+    return clean_note(v)
 
 
 def _typed_percent(raw: object, percent_format: bool) -> bool:
@@ -168,7 +182,7 @@ def _read_value(raw: object, unit: str, percent: bool) -> float | str | None:
     Plain numbers need no parsing; read_number handles text and percent formats."""
     if type(raw) in (int, float) and not percent:
         value = float(raw)  # type: ignore[arg-type]
-        return "NEGATIVE" if value < 0 else value
+        return value_problem(value) or value
     try:
         return read_number(raw, unit, percent_format=percent).value
     except NumberFormatError as e:
@@ -220,6 +234,7 @@ class _Reader:
         self.i_kpi, self.i_year, self.i_value = at(self.c_kpi), at(self.c_year), at(self.c_value)
         self.i_note = at(self.c_note) if self.c_note is not None else None
         self.i_plan = at(self.c_plan) if self.c_plan is not None else None
+        self.notes = Notes.of(sheet, table)  # 備考 and the columns its merged header covers
         self.cache: dict[tuple, object] = {}  # (what, type, value, ...) -> parsed, per file
         self.rows = sheet.rows  # the sheet's rows, merged key cells filled in
         # Rows under a merged 実績値 cell: the first holds the problem, the others None.
@@ -352,7 +367,9 @@ class _Reader:
             self.report("REQUIRED", r, c_plan if c_plan is not None else c_kpi, "", COL_PLAN)
             ok = False
         elif (period := catalog.periods.get(pid)) is None:
-            self.report("UNKNOWN_PLAN", r, c_plan if plan_text else c_kpi, pid)
+            self.report(
+                "UNKNOWN_PLAN", r, c_plan if plan_text and c_plan is not None else c_kpi, pid
+            )
             ok = False
 
         kpi = None
@@ -360,7 +377,7 @@ class _Reader:
         if not kid:
             self.report("REQUIRED", r, c_kpi, "", COL_KPI)
             ok = False
-        elif period is not None and (kpi := catalog.kpis.get((pid, kid))) is None:
+        elif period is not None and pid and (kpi := catalog.kpis.get((pid, kid))) is None:
             self.report("UNKNOWN_KPI", r, c_kpi, raw_kpi)
             ok = False
 
@@ -411,6 +428,8 @@ class _Reader:
             return
         st.seen[key] = (value, r)
 
+        if value >= LARGE_VALUE:
+            self.warn("LARGE_VALUE", r, c_value, raw_value, unit or "単位なし")
         if unit == "%":
             target = catalog.targets.get(key)
             # 0 is a plausible 0%; 0 < value <= 1 looks like a fraction typed for a percent.
@@ -494,7 +513,7 @@ class _Reader:
             for pid, times in Counter(pids[i] for i in np.flatnonzero(counted).tolist()).items():
                 self.skipped += times
                 if pid in catalog.periods:
-                    st.skipped[pid] = st.skipped.get(pid, 0) + times  # type: ignore[index]
+                    st.skipped[pid] = st.skipped.get(pid, 0) + times
 
         index = catalog.index
         position = np.fromiter(
@@ -515,7 +534,7 @@ class _Reader:
         plain = good & (kinds == _PLAIN) & ~percent_rows
         if plain.any():
             values[plain] = np.array(value_col, dtype=object)[plain].astype(np.float64)
-            good &= ~(plain & (values < 0))
+            good &= ~(plain & (value_problems(values) != ""))
         # Text, or a number formatted as a percentage: parsed once per (value, unit, format).
         parsed = np.flatnonzero(good & ~plain)
         if len(parsed):
@@ -527,6 +546,9 @@ class _Reader:
             number = np.fromiter((g.__class__ is float for g in got), bool, len(got))
             good[parsed[~number]] = False
             values[parsed[number]] = [g for g in got if g.__class__ is float]
+        # Large values (a warning naming the unit): `_row` says it.
+        with np.errstate(invalid="ignore"):
+            good &= ~(good & (values >= LARGE_VALUE))
         # A key twice (a duplicate or a conflict): every row of it goes to `_row`, so that
         # `_row` sees the first one. `good` is here every row that reaches that check.
         reach = np.flatnonzero(good)
@@ -538,7 +560,7 @@ class _Reader:
             good &= ~(percent_kpi & (values > 100))
             fraction = percent_kpi & (values > 0) & (values <= 1) & ~percent_rows
             for i in np.flatnonzero(fraction).tolist():
-                target = catalog.targets.get((pids[i], kid[i], fy[i]))  # type: ignore[arg-type]
+                target = catalog.targets.get((pids[i], kid[i], fy[i]))
                 if target is not None and target > 1 and not _typed_percent(value_col[i], False):
                     good[i] = False
         accepted = np.flatnonzero(good)
@@ -591,12 +613,9 @@ class _Reader:
         years: list[int],
         values: list[float],
     ) -> pd.DataFrame:
-        i_note = self.i_note
-        if i_note is not None:
-            cells = self.rows
-            notes = _Column(
-                [cells[r][i_note] if i_note < len(cells[r]) else None for r in rows]
-            ).map(_note)
+        if self.notes.positions:
+            cells, raw = self.rows, self.notes.raw
+            notes = _Column([raw(cells[r]) for r in rows]).map(_note)
         else:
             notes = [None] * len(rows)
         prefix = f"{self.sheet.name}!{self.value_letters}"
@@ -623,6 +642,7 @@ class _Reader:
             if kpi is None or not kpi.cumulative:
                 continue
             before = (pid, kid, fy - 1)
+            previous: float | None
             if before in seen:
                 previous, where = seen[before][0], ""
             else:
@@ -682,13 +702,68 @@ def read_actuals(
         catalog = catalog(_plans_named(sheet, table, plan_id))
     reader = _Reader(sheet, table, filename, catalog, plan_id)
     rows, skipped = reader.read()
+    notes, unreported = _notes(reader, catalog, rows, limits)
     result = ActualsRead(
         rows=rows,
         skipped=reader.skipped,
-        problems=reader.problems,
+        problems=reader.problems + notes,
         skipped_by_plan=skipped,
         sheet=sheet.name,
+        unreported_notes=unreported,
     )
     if not result.ok:
         result.rows = rows.iloc[0:0]
+        result.unreported_notes = unreported.iloc[0:0]
     return result
+
+
+def _notes(
+    reader: _Reader, catalog: KpiCatalog, rows: pd.DataFrame, limits: Limits
+) -> tuple[list[Problem], pd.DataFrame]:
+    """The comments' problems (too long, control characters) on the rows that name a KPI,
+    and the comments of rows not reported (etl.actuals_notes, issue #10)."""
+    if not reader.notes.positions:
+        return [], empty_notes()
+    cells, first, i_kpi = reader.rows, reader.header_row + 1, reader.i_kpi
+    kpi_rows = [
+        r for r in range(first, len(cells)) if i_kpi < len(cells[r]) and not _blank(cells[r][i_kpi])
+    ]
+    problems = reader.notes.problems(
+        cells,
+        kpi_rows,
+        sheet=reader.sheet.name,
+        filename=reader.filename,
+        max_chars=limits.max_note_chars,
+    )
+    sheet = reader.sheet
+    key_columns = {c for c in (reader.c_kpi, reader.c_year, reader.c_value, reader.c_plan)}
+    unreadable = {
+        r for r, c in (*sheet.formula_without_value, *sheet.error_cells) if c in key_columns
+    } | set(reader.merged_value)
+    valued = set(
+        zip(
+            rows["plan_id"].tolist(),
+            rows["kpi_id"].tolist(),
+            rows["fiscal_year"].tolist(),
+            strict=True,
+        )
+    )
+    unreported = unreported_notes(
+        sheet=sheet,
+        rows=cells,
+        header_row=reader.header_row,
+        notes=reader.notes,
+        positions={
+            "kpi": reader.i_kpi,
+            "year": reader.i_year,
+            "value": reader.i_value,
+            "plan": reader.i_plan,
+        },
+        value_column=reader.c_value,
+        unreadable=unreadable,
+        periods=catalog.periods,
+        kpis=catalog.kpis,
+        default_plan=reader.default_plan,
+        valued=valued,
+    )
+    return problems, unreported

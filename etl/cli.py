@@ -119,7 +119,7 @@ def _ids(ids: list[int]) -> str:
 def _num(v: object) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return ""
-    return f"{float(v):,.10g}"
+    return f"{float(v):,.10g}"  # type: ignore[arg-type]
 
 
 def _print_preview(preview: Preview) -> None:
@@ -150,6 +150,22 @@ def _print_preview(preview: Preview) -> None:
         print(format_table(rows))
         if len(changed) > MAX_CHANGED_SHOWN:
             print(f"…ほか {len(changed) - MAX_CHANGED_SHOWN} 件")
+    notes = preview.unreported_notes
+    if len(notes):
+        print(f"\n未報告の行に書かれた備考 {len(notes)} 件（値は登録せず、備考だけを保存します）:")
+        print(
+            format_table(
+                [
+                    {
+                        "指標ID": r["kpi_id"],
+                        "年度": fy_column(int(r["fiscal_year"])),
+                        "備考": r["note"],
+                        "セル": r["source_cell"],
+                    }
+                    for r in notes.head(MAX_CHANGED_SHOWN).to_dict("records")
+                ]
+            )
+        )
     if preview.warnings:
         print(f"\n警告 {len(preview.warnings)} 件（取込はできます。内容を確認してください）:")
         print(format_table(problem_rows(preview.warnings)))
@@ -473,6 +489,52 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- publish (issue #16)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """The public static site: pages, CSV and PDF in one folder that works from disk."""
+    from etl.provenance import source_lines
+    from etl.publish.site import build_site, write_site
+    from etl.report import build_report
+
+    settings = _settings(args)
+    if not service.database_exists(settings):
+        raise KpiError(
+            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
+        )
+    with repository.open_db(settings.db_path) as con:
+        repository.init_schema(con, settings.grading)
+        plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise KpiError(f"出力先はフォルダを指定してください（ファイルがあります）: {out}")
+    data = service.plan_data(settings, plan_id)
+    sources = source_lines(service.upload_history(settings, plan_id), data)
+    as_of = settings.today()
+    files = build_site(
+        data,
+        fiscal_year=args.fy,
+        as_of=as_of,
+        sources=sources,
+        grading=settings.grading,
+        report=lambda d, f: build_report(
+            d, f, as_of=as_of, sources=sources, grading=settings.grading
+        ),
+        with_comments=args.with_comments,
+        allow_sample=args.allow_sample,
+    )
+    write_site(files, out)
+    print(
+        f"書き出しました: {out / 'index.html'} ほか {len(files) - 1} ファイル"
+        f"（計画 {plan_id}、{fy_label(args.fy)}"
+        f"{'、担当課のコメントあり' if args.with_comments else ''}）"
+    )
+    if data.sample_current:
+        print("注意: 架空のサンプルデータが含まれています（全ページに表示）。", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_hash_password(args: argparse.Namespace) -> int:
     """Print the hash to put in .streamlit/secrets.toml ([kpi_auth] password_hash)."""
     from kpi.auth import hash_password
@@ -541,6 +603,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_export, "評価一覧を書き出す（.xlsx は表ごとのシート、.csv は全年度）")
     p.add_argument("--out", required=True, help="書き出すファイル (.xlsx または .csv)")
     _add_selection(p)
+    p = add("publish", cmd_publish, "公表用の静的サイト（HTML・CSV・PDF）をフォルダに書き出す")
+    p.add_argument("--fy", required=True, type=_fiscal_year, help="年度（例: 2025、令和7年度）")
+    p.add_argument("--out", required=True, help="書き出すフォルダ")
+    p.add_argument("--plan-id", help="計画ID（既定: その年度を期間に含む最新の計画）")
+    p.add_argument(
+        "--with-comments",
+        action="store_true",
+        help="担当課のコメント（備考）を載せる（既定: 載せない。庁内向けの場合があるため）",
+    )
+    p.add_argument(
+        "--allow-sample",
+        action="store_true",
+        help="架空のサンプルデータがあっても作る（全ページに「架空」と表示。試用のみ）",
+    )
     from etl import plan_cli
 
     plan_cli.register(add)

@@ -9,7 +9,7 @@ it gets a leading apostrophe (the usual CSV-injection defence).
 from __future__ import annotations
 
 import pandas as pd
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
@@ -20,6 +20,10 @@ def is_risky(value: object) -> bool:
 
 def set_value(cell: Cell, value: object) -> None:
     """Assign a value; risky text is forced to a text cell with the quote prefix."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        # Control characters openpyxl refuses (IllegalCharacterError): a comment stored
+        # before they were removed at read time (issue #10) must not break every export.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if value == "" or (isinstance(value, float) and value != value):
         cell.value = None
         return
@@ -30,7 +34,7 @@ def set_value(cell: Cell, value: object) -> None:
 
 
 def csv_safe(value: object) -> object:
-    return "'" + value if is_risky(value) else value
+    return "'" + str(value) if is_risky(value) else value
 
 
 def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -23,6 +23,10 @@ One decisive reason is returned (the file as a whole is refused), in this order:
    ``vbaProject.bin`` or Excel 4 macro sheets               FILE_MACRO
    zip-level password on a member                           FILE_ENCRYPTED
 6. ``<!DOCTYPE`` / ``<!ENTITY`` in any XML prolog            FILE_XML_ENTITY
+7. a worksheet whose ``<dimension>`` or whose cells reach past
+   ``max_sheet_cells`` (last row x last column, from A1)    FILE_SHEET_TOO_LARGE
+   (etl.sheet_bounds, streamed with the same chunks; a part over DEFER_SHEET_BYTES is
+   measured by etl.xlsx in the pass that checks its CRC, before calamine parses it)
 """
 
 from __future__ import annotations
@@ -32,9 +36,12 @@ import copy
 import io
 import re
 import zipfile
+import zlib
+from dataclasses import replace
 from pathlib import PurePath
 
 from etl.problems import Problem, problem
+from etl.sheet_bounds import SheetReach, reach_problem, worksheet_parts
 from kpi.config import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -55,6 +62,9 @@ CHUNK = 1 << 20  # inflate 1 MB at a time
 # would otherwise be inflated twice, ~0.4 s). Its declared size still counts above.
 DEFER_SHEET_BYTES = 16_000_000
 TEXT_SNIFF = 64 * 1024
+# The workbook part and its relationships are read whole to name the worksheets; real ones
+# are a few KB (one <sheet> per sheet). Larger ones are not trusted for naming.
+MAX_INDEX_BYTES = 10_000_000
 XML_WS = " \t\r\n"
 _BLANK = re.compile(rb"(?:\xef\xbb\xbf|\xff\xfe|\xfe\xff)?[ \t\r\n\f\v\x00]*\Z")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # controls a text file never holds
@@ -72,6 +82,8 @@ def check_workbook_bytes(
     found = _check(data, limits)
     if found is None:
         return []
+    if isinstance(found, Problem):
+        return [replace(found, file=filename)]
     code, value, detail = found
     extension = PurePath(filename).suffix.lower()
     if code == "FILE_CSV" and extension in (".xlsx", ".xlsm", ".xls"):
@@ -97,7 +109,8 @@ def ensure_defused_xml() -> None:
 
 # --- dispatch -------------------------------------------------------------------------
 
-Found = tuple[str, str, str] | None  # (code, value, detail)
+# (code, value, detail), or a Problem that names its own sheet and cell
+Found = tuple[str, str, str] | Problem | None
 
 
 def _check(data: bytes, limits: Limits) -> Found:
@@ -341,8 +354,10 @@ def _check_ods(names: set[str], archive: zipfile.ZipFile) -> Found:
 
 
 def _check_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits) -> Found:
-    """Inflate every member in chunks: CRC, true sizes, and the XML prolog of each."""
+    """Inflate every member in chunks: CRC, true sizes, the XML prolog of each, and how far
+    each worksheet reaches."""
     total = 0
+    sheets = _worksheets(archive)
     for info in infos:
         if info.is_dir():
             continue
@@ -352,6 +367,7 @@ def _check_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limit
         probe.file_size = info.file_size + 1
         scanner: _PrologScanner | None = _PrologScanner()
         deferred = _deferred(info)
+        reach = SheetReach() if info.filename in sheets and not deferred else None
         got = 0
         try:
             with archive.open(probe) as member:
@@ -372,6 +388,8 @@ def _check_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limit
                             return "FILE_XML_ENTITY", info.filename[:100], ""
                         if verdict is _DONE:
                             scanner = None
+                    if reach is not None:
+                        reach.feed(chunk)
                     if scanner is None and deferred:
                         break  # size and CRC: checked by etl.xlsx when the sheet is read
         except zipfile.BadZipFile as exc:
@@ -385,7 +403,31 @@ def _check_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limit
             return _corrupt(info, "展開後のサイズが宣言と異なります")
         if scanner is not None and scanner.finish() is _DTD:
             return "FILE_XML_ENTITY", info.filename[:100], ""
+        if reach is not None:
+            reach.finish()
+            if (far := reach_problem(reach, sheets[info.filename], limits)) is not None:
+                return far
     return None
+
+
+def _worksheets(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> sheet name (from the workbook and its relationships, both small;
+    parts under xl/worksheets/ count even when the workbook does not list them)."""
+    names = set(archive.namelist())
+    listed: dict[str, str] = {}
+    rels = "xl/_rels/workbook.xml.rels"
+    if (
+        rels in names
+        and archive.getinfo(rels).file_size <= MAX_INDEX_BYTES
+        and archive.getinfo("xl/workbook.xml").file_size <= MAX_INDEX_BYTES
+    ):
+        try:
+            listed = worksheet_parts(archive.read("xl/workbook.xml"), archive.read(rels))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+            listed = {}  # a broken member: the loop below reports it as FILE_CORRUPT
+    found = {n: n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    found.update({path: name for path, name in listed.items() if path in names})
+    return found
 
 
 def _deferred(info: zipfile.ZipInfo) -> bool:

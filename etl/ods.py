@@ -72,6 +72,9 @@ class OdsSheet:
     formula_without_value: set[Cell] = field(default_factory=set)
     error_cells: dict[Cell, str] = field(default_factory=dict)
     merged: list[tuple[Cell, Cell]] = field(default_factory=list)
+    # The furthest row and column (1-based) holding a value: what calamine will materialise
+    rows: int = 0
+    columns: int = 0
 
 
 def _percent_styles(z: zipfile.ZipFile, parts: list[str]) -> set[str]:
@@ -162,6 +165,9 @@ def _cell(
     if span_c > 1 or span_r > 1:
         sheet.merged.append(((row, col), (row + span_r - 1, col + span_c - 1)))
     value_type = el.get(A_VALUE_TYPE)
+    if value_type is not None or el.get(A_FORMULA) is not None:
+        sheet.rows = max(sheet.rows, row + 1)
+        sheet.columns = max(sheet.columns, col + repeat)
     style = el.get(A_CELL_STYLE) or (column_styles[col][1] if col < len(column_styles) else "")
     percent = value_type == "percentage" or (
         value_type in ("float", "percentage") and style in percent_styles

@@ -28,12 +28,12 @@ from etl.plan_format import (
     normalize_id,
     split_departments,
 )
-from etl.problems import Problem, cell_name, has_blocking, problem
+from etl.problems import InputRejected, Problem, cell_name, has_blocking, problem
 from etl.sheet_table import Table, find_header, missing_headers
 from etl.xlsx import Workbook
 from kpi.config import Limits
 from kpi.fiscal import parse_fiscal_year
-from kpi.numbers import NUMBER, TEXT, NumberFormatError, Reading, read_target
+from kpi.numbers import LARGE_VALUE, NUMBER, TEXT, NumberFormatError, Reading, read_target
 from kpi.repository import PLAN_TABLES
 
 _MEASURE_ID = re.compile(r"^\d+-\d+$")
@@ -56,16 +56,22 @@ class PlanRead:
         return list(self.tables["plans"]["plan_id"]) if self.tables else []
 
 
+# Numbers (基本方針番号) are stored as INTEGER: a larger one (1e308 is an "integer" float)
+# would fail inside the load instead of being reported at its cell (issue #10).
+_MAX_INT = 2**31 - 1
+
+
 def _int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
+    number: int | None = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and normalize_id(value).isdigit():
-        return int(normalize_id(value))
-    return None
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and normalize_id(value).isdigit():
+        number = int(normalize_id(value))
+    return number if number is not None and abs(number) <= _MAX_INT else None
 
 
 class _Reader:
@@ -80,6 +86,8 @@ class _Reader:
         self.broken: set[tuple] = set()
         self.targets: dict[tuple, Reading | None] = {}
         self.predecessor_cells: dict[tuple[str, str], tuple[str, str]] = {}
+        # (sheet, cell) of unreadable cells already reported: no second problem there
+        self.unreadable_cells: set[tuple[str, str]] = set()
 
     def report(
         self,
@@ -92,9 +100,28 @@ class _Reader:
     ) -> None:
         sheet = t.sheet.name if t else ""
         cell = t.ref(r, header) if t and r is not None and header and t.has(header) else ""
+        if (sheet, cell) in self.unreadable_cells:
+            return  # FORMULA_NO_VALUE / CELL_ERROR already says what is wrong with it
         self.problems.append(
             problem(code, sheet=sheet, cell=cell, value=value, detail=detail, file=self.filename)
         )
+
+    def unreadable(self, t: Table) -> None:
+        """Formula cells saved without a result and error cells in the columns read: calamine
+        shows both as blank, so a formula in 主管課等 read as "empty" (REQUIRED) and an error
+        in a year column as "no target". Each is reported once, as what it is (issue #10)."""
+        sheet = t.sheet
+        columns = set(t.columns.values()) | set(t.year_columns.values())
+        found = [(r, c, "FORMULA_NO_VALUE", "") for r, c in sheet.formula_without_value]
+        found += [(r, c, "CELL_ERROR", v) for (r, c), v in sheet.error_cells.items()]
+        for r, c, code, value in sorted(found):
+            if r <= t.header_row or c not in columns:
+                continue
+            cell = cell_name(r, c)
+            self.unreadable_cells.add((sheet.name, cell))
+            self.problems.append(
+                problem(code, sheet=sheet.name, cell=cell, value=value, file=self.filename)
+            )
 
     def required(self, t: Table, r: int, header: str) -> str:
         text = t.text(r, header)
@@ -148,7 +175,8 @@ class _Reader:
             if pid and not (name and org and start and end):
                 self.broken.add(("plan", pid))
                 continue
-            if pid and self.unique(seen, (pid,), t, r, "計画ID"):
+            # (start and end: always set here, since a plan without them was skipped above)
+            if pid and start and end and self.unique(seen, (pid,), t, r, "計画ID"):
                 self.periods[pid] = (start, end)
                 self.rows["plans"].append(
                     dict(plan_id=pid, name=name, organization=org, start_fy=start, end_fy=end)
@@ -334,6 +362,17 @@ class _Reader:
                         )
                     )
                     continue
+                if reading.kind == NUMBER and (reading.value or 0) >= LARGE_VALUE:
+                    self.problems.append(
+                        problem(
+                            "LARGE_VALUE",
+                            sheet=t.sheet.name,
+                            cell=cell_name(r, c),
+                            value=v,
+                            detail=unit or "単位なし",
+                            file=self.filename,
+                        )
+                    )
                 if reading.kind in (NUMBER, TEXT):
                     targets.append(
                         dict(
@@ -432,7 +471,14 @@ def read_plan(data: bytes, filename: str = "plan.xlsx", limits: Limits | None = 
     problems = check_workbook_bytes(data, filename, limits)
     if problems:
         return PlanRead(problems=problems)
-    book = Workbook(data, filename)
+    try:
+        book = Workbook(data, filename, limits)
+        return _read_book(book, filename)
+    except InputRejected as e:  # a sheet that reaches too far (etl.xlsx measures large ones)
+        return PlanRead(problems=e.problems)
+
+
+def _read_book(book: Workbook, filename: str) -> PlanRead:
     reader = _Reader(filename)
     # Structure first, from the header rows only: a missing sheet or column stops here.
     for name, required in COLUMNS.items():
@@ -451,6 +497,7 @@ def read_plan(data: bytes, filename: str = "plan.xlsx", limits: Limits | None = 
     def table(name: str) -> Table:
         found = find_header(book.sheet(name, fill_merged=True), COLUMNS[name], search_rows=1)
         assert found is not None  # the structure was checked above
+        reader.unreadable(found)
         return found
 
     def release(name: str) -> None:

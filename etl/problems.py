@@ -81,6 +81,11 @@ CATALOGUE: dict[str, Entry] = {
         "移動できます）、表の下の不要な行を削除して保存し直してください。本当に行が多い場合は"
         "ファイルを分割してください。",
     ),
+    "FILE_SHEET_TOO_LARGE": Entry(
+        "シートの使用範囲が大きすぎます（{detail}）。",
+        "表から遠く離れたセル（右端や下端）に値や書式が残っていないか確認し（Ctrl+End で最後の"
+        "セルへ移動できます）、表の外の不要な行と列を削除して保存し直してください。",
+    ),
     # --- workbook structure ---
     "SHEET_MISSING": Entry(
         "シート「{detail}」がありません。",
@@ -93,6 +98,15 @@ CATALOGUE: dict[str, Entry] = {
     "DUPLICATE_COLUMN": Entry(
         "見出し「{value}」の列が複数あります（{detail}）。どちらを読めばよいか判断できません。",
         "不要な方の列を削除するか、見出しを変えてください。",
+    ),
+    "SHEET_AMBIGUOUS": Entry(
+        "実績のシートが複数あります（{detail}）。どのシートを読めばよいか判断できません。",
+        "読み込むシートを「実績」の 1 枚だけにし、コピーしたシート（「実績 (2)」など）は削除するか"
+        "別の名前にしてください。",
+    ),
+    "MERGED_HEADER": Entry(
+        "見出しのセルが結合され（{detail}）、その右の列にも値があります。どの列の値か判断できません。",
+        "見出しのセルの結合を解除し、値を見出しの真下の列に入力してください。",
     ),
     "HEADER_NOT_FOUND": Entry(
         "見出し行（指標ID・年度・実績値）が見つかりません。",
@@ -141,6 +155,11 @@ CATALOGUE: dict[str, Entry] = {
     "NEGATIVE": Entry(
         "負の値「{value}」は入力できません。", "0 以上の値を入力してください。", raised_by=_ACTUALS
     ),
+    "NUMBER_TOO_LARGE": Entry(
+        "「{value}」は大きすぎて指標の値として扱えません（1,000兆以上）。",
+        "桁数や単位を誤っていないか確認し、指標の単位で入力してください（例: {hint}）。",
+        raised_by=_ACTUALS,
+    ),
     "UNKNOWN_KPI": Entry(
         "指標ID「{value}」はこの計画にありません。",
         "テンプレートの指標IDをそのまま使ってください。",
@@ -176,6 +195,10 @@ CATALOGUE: dict[str, Entry] = {
         "目標値が変わります（{detail}）。見直しの理由が必要です。",
         "見直しの理由（例: 中間見直しによる目標の上方修正）を入力してから取り込んでください。",
     ),
+    "NOTE_TOO_LONG": Entry(
+        "備考が長すぎます（{detail}）。",
+        "備考は要点だけに短くしてください。詳しい説明は別の資料で情報システム課へ送ってください。",
+    ),
     # --- warnings (shown, not blocking) ---
     "PERCENT_FRACTION": Entry(
         "{value} は {detail}% の意味ではありませんか？",
@@ -195,6 +218,17 @@ CATALOGUE: dict[str, Entry] = {
         severity=WARNING,
         raised_by=_ACTUALS,
     ),
+    "LARGE_VALUE": Entry(
+        "「{value}」（単位: {detail}）は非常に大きな値です（10億以上）。",
+        "桁数や単位を誤っていないか確認してください。正しければこのままで構いません。",
+        severity=WARNING,
+        raised_by=_BOTH,
+    ),
+    "NOTE_CONTROL_CHARACTERS": Entry(
+        "備考に表示できない制御文字が含まれていたため取り除きました（{detail}）。",
+        "取り除いた後の内容で問題ないか確認してください。",
+        severity=WARNING,
+    ),
     "DUPLICATE_ROW": Entry(
         "同じ指標・年度の行が重複しています（値は同じ）。",
         "重複行を削除してください。",
@@ -205,7 +239,7 @@ CATALOGUE: dict[str, Entry] = {
 
 
 # Hints a fix cannot do without; callers that know more (the KPI's unit) pass their own.
-_DEFAULT_HINTS = {"BAD_NUMBER": "1200、780万"}
+_DEFAULT_HINTS = {"BAD_NUMBER": "1200、780万", "NUMBER_TOO_LARGE": "1200、780万"}
 
 
 @dataclass(frozen=True)

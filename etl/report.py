@@ -24,7 +24,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from etl.provenance import SAMPLE_WARNING, date_words
-from etl.static_charts import StaticCharts, is_missing
+from etl.static_charts import StaticCharts, half_width, is_missing
 from kpi.charts import format_value
 from kpi.config import Grading, load_settings
 from kpi.dashboard import (
@@ -64,6 +64,10 @@ HEADLINE_WIDTHS = (20.0, 20.0, 22.0, 22.0, 22.0, 22.0, 22.0, 30.0)
 KPI_LIST_WIDTHS = (18.0, 60.0, 34.0, 26.0, 16.0, 26.0)
 YEAR_TABLE_WIDTHS = (28.0, 34.0, 24.0, 16.0, 26.0, 52.0)  # 年度 fits on one line
 LEGEND_WIDTHS = (40.0, 140.0)
+# A table cell wraps to at most this many lines; a longer text (a department's 1,000-character
+# comment) is cut there with 「…（※n）」 and printed whole below the table, where it may run
+# over pages: fpdf2 cannot break one table row across pages ("row too high", issue #10).
+MAX_CELL_LINES = 8
 TABLE_WIDTHS = {
     "headline": HEADLINE_WIDTHS,
     "kpi_list": KPI_LIST_WIDTHS,
@@ -119,7 +123,7 @@ def _rate(value: object) -> str:
 
 
 def _target(text: object) -> str:
-    return _text(text) or "―"
+    return half_width(_text(text)) or "―"
 
 
 def _kpi_facts(row: pd.Series) -> str:
@@ -143,7 +147,7 @@ class _ReportPDF(FPDF):
         self.set_font(FONT_FAMILY, size=10)
         self.set_margins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
         self.set_auto_page_break(True, margin=BOTTOM_MARGIN)
-        self.cmap = self.fonts[FONT_FAMILY.lower()].cmap
+        self.cmap = self.fonts[FONT_FAMILY.lower()].cmap  # type: ignore[union-attr]  # a TTF font
         self.plan_name = self.clean(plan_name)
         self.year_label = self.clean(year_label)
         self.sample = sample
@@ -284,7 +288,7 @@ class _Report:
             size * 0.55,
             pdf.clean(text),
             fill=bool(fill),
-            padding=(1, 1.5),
+            padding=(1, 1.5),  # type: ignore[arg-type]  # fpdf2 takes millimetres as floats
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
             wrapmode=WrapMode.CHAR,
@@ -301,9 +305,11 @@ class _Report:
         size: float = 8.5,
         row_styles: Sequence[FontFace | None] = (),
     ) -> None:
-        """A wrapping table whose column widths are millimetres adding up to <= EPW."""
+        """A wrapping table whose column widths are millimetres adding up to <= EPW. A cell
+        longer than MAX_CELL_LINES is cut and its whole text printed below the table."""
         assert sum(widths) <= EPW + 1e-6, widths
         pdf = self.pdf
+        rows, overflow = self.cut_long_cells(widths, header, rows)
         pdf.set_font(size=size)
         # fpdf2 takes the current colours as every cell's base style: start from known ones
         pdf.set_draw_color(110, 110, 110)
@@ -329,6 +335,42 @@ class _Report:
                     text, style = cell if isinstance(cell, tuple) else (cell, None)
                     row.cell(pdf.clean(text), style=style)
         pdf.ln(2)
+        for mark, text in overflow:
+            self.write(f"{mark} {text}", size=8)
+            pdf.ln(1)
+
+    def cut_long_cells(
+        self,
+        widths: Sequence[float],
+        header: Sequence[str],
+        rows: Iterable[Sequence[str | tuple[str, FontFace | None]]],
+    ) -> tuple[list[list[str | tuple[str, FontFace | None]]], list[tuple[str, str]]]:
+        """Rows whose every cell fits in MAX_CELL_LINES, and the (mark, whole text) of the
+        cells that were cut."""
+        out: list[list[str | tuple[str, FontFace | None]]] = []
+        overflow: list[tuple[str, str]] = []
+        for cells in rows:
+            row: list[str | tuple[str, FontFace | None]] = []
+            for c, cell in enumerate(cells):
+                text, style = cell if isinstance(cell, tuple) else (cell, None)
+                if len(text) > 40 and self.lines_needed(text, widths[c]) > MAX_CELL_LINES:
+                    mark = f"※{len(overflow) + 1}"
+                    overflow.append((mark, f"{header[c]}: {text}"))
+                    text = self.cut(text, widths[c], f"…（{mark}）")
+                row.append((text, style) if style is not None else text)
+            out.append(row)
+        return out, overflow
+
+    def cut(self, text: str, width: float, tail: str) -> str:
+        """The longest start of `text` that, followed by `tail`, fits in MAX_CELL_LINES."""
+        low, high = 0, len(text)
+        while low < high:
+            mid = (low + high + 1) // 2
+            if self.lines_needed(text[:mid] + tail, width) <= MAX_CELL_LINES:
+                low = mid
+            else:
+                high = mid - 1
+        return text[:low] + tail
 
     def grade_cell(self, grade: object) -> tuple[str, FontFace | None]:
         g = _text(grade)
@@ -342,7 +384,7 @@ class _Report:
         self.pdf.set_font(size=8.5)
         return (
             len(
-                self.pdf.multi_cell(
+                self.pdf.multi_cell(  # type: ignore[arg-type]  # output="LINES": a list
                     width - 2.4,
                     4,
                     self.pdf.clean(text),
@@ -577,9 +619,12 @@ class _Report:
             6.0
             + 5.0
             + sum(  # heading row and the space after, then each row
-                max(
-                    self.lines_needed(_text(r["note"]), YEAR_TABLE_WIDTHS[5]),
-                    self.lines_needed(_target(r["target_text"]), YEAR_TABLE_WIDTHS[1]),
+                min(
+                    MAX_CELL_LINES,
+                    max(
+                        self.lines_needed(_text(r["note"]), YEAR_TABLE_WIDTHS[5]),
+                        self.lines_needed(_target(r["target_text"]), YEAR_TABLE_WIDTHS[1]),
+                    ),
                 )
                 * 4.1
                 + 1.7

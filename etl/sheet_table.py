@@ -19,6 +19,8 @@ class Table:
     year_columns: dict[int, int] = field(default_factory=dict)  # fiscal year -> column
     # normalised header -> its other columns, left to right (`columns` holds the first)
     duplicates: dict[str, list[int]] = field(default_factory=dict)
+    # normalised header -> the further columns its merged header cell covers (left to right)
+    spans: dict[str, list[int]] = field(default_factory=dict)
 
     def data_rows(self) -> Iterator[int]:
         """0-based indexes of the rows below the header that hold anything."""
@@ -58,7 +60,7 @@ def find_header(sheet: Sheet, required: list[str], search_rows: int = 1) -> Tabl
     wanted = {header_key(h) for h in required}
     for r, row in enumerate(sheet.rows[:search_rows]):
         keys: dict[str, int] = {}
-        years = {}
+        years: dict[int, int] = {}
         duplicates: dict[str, list[int]] = {}
         for c, v in enumerate(row):
             if v is None:

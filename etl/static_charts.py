@@ -1,8 +1,8 @@
 """The PDF's charts: one KPI's targets and actuals as a PNG, drawn with matplotlib.
 
 The charts speak the dashboard's visual language: the grade patterns and target markers come
-from the one chart vocabulary in kpi/charts.py (`GRADE_PATTERNS`, `TARGET_MARKERS`), colours
-and symbols from kpi/status.py. Actuals are bars coloured *and* hatched by grade with symbol +
+from the one chart vocabulary in kpi/status.py (`GRADE_PATTERNS`, `TARGET_MARKERS`) with the
+colours and symbols of the grades. Actuals are bars coloured *and* hatched by grade with symbol +
 letter above them, targets a dashed black line whose marker tells the comparator, text
 targets written as text, so that a greyscale print still reads.
 
@@ -27,15 +27,19 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kpi.charts import GRADE_PATTERNS, NO_PATTERN, OTHER_TARGET, TARGET_MARKERS, format_value
+from kpi.charts import format_value
 from kpi.fiscal import era_name
 from kpi.status import (
     ALL_GRADES,
     COMPARATOR_WORDS,
+    GRADE_PATTERNS,
     GRADED,
+    NO_PATTERN,
     NOT_GRADED,
     NOT_REPORTED,
+    OTHER_TARGET,
     STYLES,
+    TARGET_MARKERS,
     badge_text,
 )
 
@@ -55,6 +59,27 @@ def _text(value: object) -> str:
 
 def _hatch(grade: str) -> str:
     return GRADE_PATTERNS.get(grade, NO_PATTERN).matplotlib
+
+
+# Full-width ASCII (！..～) -> ASCII: a target printed 「７，０００件」 reads like the actual
+# 「7,000 件」 beside it (issue #10). Japanese text is left as printed.
+_HALF_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
+
+
+def half_width(text: str) -> str:
+    """Full-width digits, letters and signs as half-width: 「７０％以上」 -> 「70%以上」."""
+    return text.translate(_HALF_WIDTH)
+
+
+def axis_number(value: float, suffix: str = "") -> str:
+    """A value-axis label short enough for the chart's margin: 8,000,000 -> 「800万」, not
+    「8,000,000」 (printed clipped as 「,000,000」, issue #10)."""
+    size = abs(value)
+    if size >= 100_000_000:
+        return f"{value / 100_000_000:,.4g}億{suffix}"
+    if size >= 100_000:
+        return f"{value / 10_000:,.4g}万{suffix}"
+    return format_value(value, "") + suffix
 
 
 def _marker(comparator: str) -> str:
@@ -100,7 +125,7 @@ class StaticCharts:
             ax.spines[side].set_visible(False)
         ax.tick_params(labelsize=7.5, length=2, labelfontfamily=self.family)
         self.locator = MaxNLocator(nbins=4)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, "") + self.suffix))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: axis_number(v, self.suffix)))
         self.xticks: list[int] = []
 
     def render(self, history: pd.DataFrame, selected_year: int) -> bytes:
@@ -255,7 +280,7 @@ class StaticCharts:
                 ax.text(
                     x,
                     0.97,
-                    self.clean(_wrap(str(text), 7, 3)),
+                    self.clean(_wrap(half_width(str(text)), 7, 3)),
                     transform=ax.get_xaxis_transform(),
                     ha="center",
                     va="top",

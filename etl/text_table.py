@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 def display_width(text: str) -> int:
@@ -22,7 +22,7 @@ def _clip(text: str, width: int) -> str:
     return out + "…"
 
 
-def format_table(rows: Sequence[dict[str, object]], max_width: int = 60) -> str:
+def format_table(rows: Sequence[Mapping[str, object]], max_width: int = 60) -> str:
     if not rows:
         return ""
     headers = list(rows[0].keys())

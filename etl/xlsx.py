@@ -26,14 +26,12 @@ from posixpath import join, normpath
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
+from etl import guard
 from etl.ods import OdsSheet, is_ods, scan_ods
 from etl.problems import InputRejected, problem
+from etl.sheet_bounds import Reach, SheetReach, reach_problem
+from kpi.config import Limits
 
-_NS = {
-    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
-}
 _PERCENT_BUILTIN = {9, 10}
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
@@ -97,13 +95,18 @@ def _ref(attrs: bytes) -> Cell | None:
 
 
 def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> path of its XML part inside the zip."""
+    """Sheet name -> path of its XML part inside the zip.
+
+    Elements are matched by local name (`{*}`): a Strict OOXML workbook (namespace
+    http://purl.oclc.org/ooxml/spreadsheetml/main) names the same parts, and without its
+    paths no formula, error cell or percent format was seen (issue #10)."""
     wb = SafeET.fromstring(z.read("xl/workbook.xml"))
     rels = SafeET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", _NS)}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("{*}Relationship")}
     paths = {}
-    for s in wb.findall("m:sheets/m:sheet", _NS):
-        target = targets.get(s.get(f"{{{_NS['r']}}}id"), "")
+    for s in wb.findall("{*}sheets/{*}sheet"):
+        rid = next((v for k, v in s.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(rid, "")
         path = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
         paths[s.get("name", "")] = path
     return paths
@@ -116,11 +119,11 @@ def _percent_styles(z: zipfile.ZipFile) -> set[int]:
     except KeyError:
         return set()
     custom = {}
-    for nf in root.findall("m:numFmts/m:numFmt", _NS):
+    for nf in root.findall("{*}numFmts/{*}numFmt"):
         code = _QUOTED.sub("", nf.get("formatCode", ""))
         custom[int(nf.get("numFmtId", "0"))] = "%" in code
     result = set()
-    for i, xf in enumerate(root.findall("m:cellXfs/m:xf", _NS)):
+    for i, xf in enumerate(root.findall("{*}cellXfs/{*}xf")):
         fmt = int(xf.get("numFmtId", "0"))
         if fmt in _PERCENT_BUILTIN or custom.get(fmt, False):
             result.add(i)
@@ -185,7 +188,13 @@ def _fill_merged(rows: list[list[object]], ranges: list) -> None:
                 row[c] = value
 
 
-def _scan_member(z: zipfile.ZipFile, name: str, percent_styles: set[int], sheet: Sheet) -> None:
+def _scan_member(
+    z: zipfile.ZipFile,
+    name: str,
+    percent_styles: set[int],
+    sheet: Sheet,
+    reach: SheetReach | None = None,
+) -> None:
     """Scan a sheet part inflated a few MB at a time (a national sheet is 200 MB of XML), cut
     after a complete row so that no cell is split. Refuses a part that inflates past its
     declared size or fails its CRC: etl.guard leaves these checks on large sheet parts to this
@@ -201,6 +210,8 @@ def _scan_member(z: zipfile.ZipFile, name: str, percent_styles: set[int], sheet:
             got += len(chunk)
             if got > info.file_size:
                 raise zipfile.BadZipFile(f"{name}: 展開後のサイズが宣言と異なります")
+            if reach is not None:
+                reach.feed(chunk)
             pending += chunk
             cut = pending.rfind(b"</row>")
             if cut >= 0:
@@ -210,13 +221,16 @@ def _scan_member(z: zipfile.ZipFile, name: str, percent_styles: set[int], sheet:
     if got != info.file_size:
         raise zipfile.BadZipFile(f"{name}: 展開後のサイズが宣言と異なります")
     _scan(pending, percent_styles, sheet)
+    if reach is not None:
+        reach.finish()
 
 
 class Workbook:
     """A workbook already checked by etl.guard; each sheet is parsed by calamine once."""
 
-    def __init__(self, data: bytes, filename: str = ""):
+    def __init__(self, data: bytes, filename: str = "", limits: Limits | None = None):
         self.filename = filename
+        self.limits = limits or Limits()
         with self._wrapped():
             self._book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             self._zip = zipfile.ZipFile(io.BytesIO(data))
@@ -227,6 +241,8 @@ class Workbook:
         self._paths: dict[str, str] | None = None
         self._percent: set[int] | None = None
         self._ods: dict[str, OdsSheet] | None = None
+        # Large parts scanned before calamine parsed them (see `_measured`).
+        self._prescanned: dict[str, Sheet] = {}
 
     def _ods_sheet(self, name: str) -> OdsSheet:
         """content.xml scanned once per workbook (etl.ods)."""
@@ -246,9 +262,43 @@ class Workbook:
 
     def _calamine(self, name: str) -> python_calamine.CalamineSheet:
         if name not in self._parsed:
+            self._measured(name)
             with self._wrapped():
                 self._parsed[name] = self._book.get_sheet_by_name(name)
         return self._parsed[name]
+
+    def _measured(self, name: str) -> None:
+        """etl.guard measures how far each worksheet reaches (a stray cell at XFD400000 makes
+        calamine abort the process) except a part over guard.DEFER_SHEET_BYTES, which it
+        does not inflate: that part is measured here, before calamine parses it, in the same
+        pass that checks its CRC and finds formulas, errors and percent cells (kept for
+        `_scanned`, so the part is still inflated once)."""
+        if name in self._prescanned:
+            return
+        if self.is_ods:  # how far an .ods sheet reaches, from content.xml (etl.ods)
+            info = self._ods_sheet(name)
+            reach = SheetReach()
+            reach.present = Reach(info.rows, info.columns)
+            if (far := reach_problem(reach, name, self.limits, self.filename)) is not None:
+                raise InputRejected([far])
+            return
+        self._load_index()
+        path = (self._paths or {}).get(name)
+        with self._wrapped():
+            if path is None or self._zip.getinfo(path).file_size < guard.DEFER_SHEET_BYTES:
+                return
+            holder, reach = Sheet(name, []), SheetReach()
+            _scan_member(self._zip, path, self._percent or set(), holder, reach)
+        far = reach_problem(reach, name, self.limits, self.filename)
+        if far is not None:
+            raise InputRejected([far])
+        self._prescanned[name] = holder
+
+    def _load_index(self) -> None:
+        if self._paths is None:
+            with self._wrapped():
+                self._paths = _sheet_paths(self._zip)
+                self._percent = _percent_styles(self._zip)
 
     def forget(self, name: str) -> None:
         """Release calamine's copy of a sheet that has been read."""
@@ -267,7 +317,7 @@ class Workbook:
         both as blank saves a pass over every cell)."""
         with self._wrapped():
             calamine_sheet = self._calamine(name)
-            rows = calamine_sheet.to_python(skip_empty_area=False)
+            rows: list[list[object]] = calamine_sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
             if not raw:  # row by row, so that two copies of a large sheet never coexist
                 for k, row in enumerate(rows):
                     rows[k] = [None if v == "" else v for v in row]
@@ -282,12 +332,13 @@ class Workbook:
         with self._wrapped():
             calamine_sheet = self._calamine(name)
             offset = calamine_sheet.start[1] if calamine_sheet.start else 0
-            rows = []
+            rows: list[list[object]] = []
             for row in calamine_sheet.iter_rows():
                 if len(rows) == n:
                     break
                 rows.append([""] * offset + list(row))
-            return Sheet(name, rows)
+            merged = self._merged(calamine_sheet, name)
+            return Sheet(name, rows, merged=merged)
 
     def narrow(self, name: str, columns: list[int]) -> Sheet:
         """Every row, but only the cells of `columns` (real 0-based indexes), as a tuple per
@@ -319,10 +370,13 @@ class Workbook:
             sheet.formula_without_value |= info.formula_without_value
             sheet.error_cells.update(info.error_cells)
             return sheet
-        if self._paths is None:
-            self._paths = _sheet_paths(self._zip)
-            self._percent = _percent_styles(self._zip)
-        if sheet.name in self._paths:
+        self._load_index()
+        assert self._paths is not None
+        if (done := self._prescanned.pop(sheet.name, None)) is not None:
+            sheet.percent_cells |= done.percent_cells
+            sheet.formula_without_value |= done.formula_without_value
+            sheet.error_cells.update(done.error_cells)
+        elif sheet.name in self._paths:
             _scan_member(self._zip, self._paths[sheet.name], self._percent or set(), sheet)
         return sheet
 
@@ -336,7 +390,7 @@ class _Wrap:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(self, kind, exc, tb) -> None:
         if exc is not None and isinstance(exc, _BROKEN) and not isinstance(exc, InputRejected):
             raise InputRejected(
                 [
@@ -348,7 +402,6 @@ class _Wrap:
                     )
                 ]
             ) from exc
-        return False
 
 
 def read_sheets(
@@ -357,9 +410,10 @@ def read_sheets(
     *,
     filename: str = "",
     fill_merged: bool = False,
+    limits: Limits | None = None,
 ) -> list[Sheet]:
     """All sheets (or the wanted ones that exist) of a workbook already checked by etl.guard."""
-    book = Workbook(data, filename)
+    book = Workbook(data, filename, limits)
     return [
         book.sheet(name, fill_merged=fill_merged)
         for name in book.sheet_names

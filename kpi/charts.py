@@ -7,44 +7,26 @@ colour-blind-safe colours with patterns, so it still reads in greyscale print.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from kpi.fiscal import era_name
-from kpi.status import ALL_GRADES, COMPARATOR_WORDS, GRADED, NOT_REPORTED, STYLES, A, B, C, D
+from kpi.status import (
+    ALL_GRADES,
+    COMPARATOR_WORDS,
+    GRADE_PATTERNS,
+    GRADED,
+    NOT_REPORTED,
+    OTHER_TARGET,
+    STYLES,
+    TARGET_MARKERS,
+)
 
 FONT = "Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 TARGET_COLOUR = "#000000"
 
 
-@dataclass(frozen=True)
-class Mark:
-    """One word of the chart vocabulary, spelled for both renderers: plotly draws the app's
-    charts, matplotlib the PDF's (etl/static_charts.py). Both take their marks from here."""
-
-    plotly: str
-    matplotlib: str
-
-
-# Bar fill per grade, so that a grade reads in greyscale. matplotlib draws one hatch character
-# sparsely; three of them match the density of plotly's one at the report's size.
-GRADE_PATTERNS: dict[str, Mark] = {
-    A: Mark("", ""),
-    B: Mark("/", "///"),
-    C: Mark("x", "xxx"),
-    D: Mark(".", "..."),
-    NOT_REPORTED: Mark("-", "---"),
-}
-NO_PATTERN = Mark("", "")
-# The target marker's shape tells the comparator: ▲ 以上, ▼ 以下, ◆ =.
-TARGET_MARKERS: dict[str, Mark] = {
-    ">=": Mark("triangle-up", "^"),
-    "<=": Mark("triangle-down", "v"),
-    "=": Mark("diamond", "D"),
-}
-OTHER_TARGET = Mark("circle", "o")
 PATTERNS = {g: m.plotly for g, m in GRADE_PATTERNS.items()}
 TARGET_SYMBOLS = {c: m.plotly for c, m in TARGET_MARKERS.items()}
 # A small layout instead of the "plotly_white" template: copying that template on every

@@ -18,6 +18,11 @@ class Limits:
     max_file_bytes: int = 20_000_000
     max_uncompressed_bytes: int = 300_000_000
     max_data_rows: int = 500_000
+    # A worksheet reaching past this many cells from A1 (rows x columns) is refused before
+    # any reader sees it: calamine allocates the whole rectangle (issue #10).
+    max_sheet_cells: int = 20_000_000
+    # A comment (備考) longer than this is refused (NOTE_TOO_LONG): see etl/notes.py.
+    max_note_chars: int = 1_000
 
 
 @dataclass(frozen=True)

@@ -259,18 +259,38 @@ class Screen:
     kpi_ids: tuple[str, ...] = ()
     part: int = 1
     parts: int = 1
+    kind: str = "policy"  # "summary", "attention" (要対応), "changes" (前年度比) or "policy"
+    relisted: frozenset[str] = frozenset()  # KPIs shown here only under a relisted project
 
 
-def council_screens(data: PlanData, sel: Selection, per_screen: int = 6) -> list[Screen]:
-    """A title screen, then one screen per basic policy; a policy with more KPIs than fit a
-    projector at a readable size continues on further screens (基本方針2（2/3）)."""
-    screens = [Screen("概況")]
+def council_screens(
+    data: PlanData,
+    sel: Selection,
+    per_screen: int = 6,
+    attention: list[str] | None = None,
+    attention_per_screen: int = 5,
+) -> list[Screen]:
+    """A title screen, 要対応 (the KPIs of `attention`, in that order, a few per screen; one
+    screen saying there are none) and 前年度比 (issue 12: what failed comes first), then one
+    screen per basic policy; a policy with more KPIs than fit a projector at a readable size
+    continues on further screens (基本方針2（2/3）)."""
+    screens = [Screen("概況", kind="summary")]
+    ids = list(attention or [])
+    chunks = [ids[i : i + attention_per_screen] for i in range(0, len(ids), attention_per_screen)]
+    for part, chunk in enumerate(chunks or [[]], start=1):
+        suffix = f"（{part}/{len(chunks)}）" if len(chunks) > 1 else ""
+        screens.append(
+            Screen(f"要対応の指標{suffix}", None, tuple(chunk), part, len(chunks), "attention")
+        )
+    screens.append(Screen("前年度からの評価の変化", kind="changes"))
     listed = data.listings[
         data.listings["kpi_id"].isin(sel.kpi_ids)
         & data.listings["project_id"].isin(sel.project_ids)
     ]
     for policy_no, group in listed.groupby("policy_no", sort=True):
         ids = list(dict.fromkeys(group["kpi_id"]))
+        originals = set(group.loc[~group["relisted"].astype(bool), "kpi_id"])
+        relisted = frozenset(group.loc[group["relisted"].astype(bool), "kpi_id"]) - originals
         chunks = [ids[i : i + per_screen] for i in range(0, len(ids), per_screen)] or [[]]
         for part, chunk in enumerate(chunks, start=1):
             suffix = f"（{part}/{len(chunks)}）" if len(chunks) > 1 else ""
@@ -281,6 +301,7 @@ def council_screens(data: PlanData, sel: Selection, per_screen: int = 6) -> list
                     tuple(chunk),
                     part,
                     len(chunks),
+                    relisted=relisted & set(chunk),
                 )
             )
     return screens

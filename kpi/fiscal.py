@@ -81,3 +81,8 @@ def fy_ended(fy: int, today: dt.date) -> bool:
 def fy_of(day: dt.date) -> int:
     """The fiscal year a date falls in."""
     return day.year if day.month >= 4 else day.year - 1
+
+
+def fy_long_label(fy: int) -> str:
+    """The form of public documents: '令和7年度（2025年度）'."""
+    return f"{era_name(fy)}（{fy}年度）"

@@ -29,6 +29,14 @@ _GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
 _HAS_DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
 
+# Magnitudes (issue #10): from MAX_VALUE on, a value is refused (NUMBER_TOO_LARGE): doubles
+# stop holding every integer at 2**53 ~ 9e15, and an achievement rate of 1e308 overflows to
+# inf (graded A, shown "inf%", breaking the PDF). From LARGE_VALUE on it is accepted with a
+# warning naming the unit (LARGE_VALUE): no city's KPI counts billions of anything, so the
+# digits or the unit are probably wrong.
+MAX_VALUE = 1e15
+LARGE_VALUE = 1e9
+
 BLANK = "blank"
 NOT_REPORTED_KIND = "not_reported"
 NUMBER = "number"
@@ -71,6 +79,19 @@ def _strip_unit(s: str, unit: str) -> str:
     return s
 
 
+def value_problem(value: float) -> str | None:
+    """The rule every number read passes, whatever its source (a plain cell, a parsed text,
+    a whole column): the code of its problem, or None. NaN, inf and -inf (a cell holding
+    `NaN`, `1e400`) are BAD_NUMBER; below 0 NEGATIVE; from MAX_VALUE on NUMBER_TOO_LARGE."""
+    if not math.isfinite(value):
+        return "BAD_NUMBER"
+    if value < 0:
+        return "NEGATIVE"
+    if value >= MAX_VALUE:
+        return "NUMBER_TOO_LARGE"
+    return None
+
+
 def read_number(raw: object, unit: str = "", *, percent_format: bool = False) -> Reading:
     """Read one cell. Raises NumberFormatError(BAD_NUMBER / NEGATIVE) when it is not a number."""
     if raw is None:
@@ -79,12 +100,10 @@ def read_number(raw: object, unit: str = "", *, percent_format: bool = False) ->
         raise NumberFormatError("BAD_NUMBER", raw)
     if isinstance(raw, int | float):
         value = float(raw)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise NumberFormatError("BAD_NUMBER", raw)
-        if percent_format and unit == "%":
+        if percent_format and unit == "%" and math.isfinite(value):
             value = round(value * 100, 10)
-        if value < 0:
-            raise NumberFormatError("NEGATIVE", raw)
+        if (code := value_problem(value)) is not None:
+            raise NumberFormatError(code, raw)
         return Reading(NUMBER, value, text=str(raw))
     text = str(raw).strip()
     if not text:
@@ -128,10 +147,11 @@ def read_number(raw: object, unit: str = "", *, percent_format: bool = False) ->
     if not _DECIMAL.match(s):
         raise NumberFormatError("BAD_NUMBER", raw)
     value = float(s) * factor
-    if not math.isfinite(value):  # '9' * 400 reads as inf: no KPI value, and it would grade A
-        raise NumberFormatError("BAD_NUMBER", raw)
-    if negative and value != 0:
+    if negative and value != 0 and math.isfinite(value):
         raise NumberFormatError("NEGATIVE", raw)
+    # '9' * 400 reads as inf: no KPI value, and it would grade A
+    if (code := value_problem(value)) is not None:
+        raise NumberFormatError(code, raw)
     return Reading(NUMBER, value, comparator, frequency, text)
 
 
@@ -154,7 +174,7 @@ def read_numbers(
     ]
     if plain:
         values = np.array([raws[i] for i in plain], dtype=np.float64)
-        codes = np.where(~np.isfinite(values), "BAD_NUMBER", np.where(values < 0, "NEGATIVE", ""))
+        codes = value_problems(values)
         for i, value, code in zip(plain, values.tolist(), codes.tolist(), strict=True):
             out[i] = code or value
     rest = sorted(set(range(n)) - set(plain)) if plain else range(n)
@@ -168,6 +188,16 @@ def read_numbers(
     for i, key in zip(rest, keys, strict=True):
         out[i] = results[key]
     return out
+
+
+def value_problems(values: np.ndarray) -> np.ndarray:
+    """`value_problem` over an array: the code per value, '' where there is none."""
+    with np.errstate(invalid="ignore"):
+        return np.where(
+            ~np.isfinite(values),
+            "BAD_NUMBER",
+            np.where(values < 0, "NEGATIVE", np.where(values >= MAX_VALUE, "NUMBER_TOO_LARGE", "")),
+        )
 
 
 def read_target(raw: object, unit: str, direction: str, *, percent_format: bool = False) -> Reading:

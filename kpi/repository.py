@@ -20,11 +20,22 @@ import duckdb
 import pandas as pd
 
 from kpi.config import Grading
-from kpi.errors import DatabaseBusy, DatabaseError, NotFound
+from kpi.errors import (
+    DatabaseBusy,
+    DatabaseCorrupt,
+    DatabaseError,
+    DatabaseFull,
+    DatabaseReadOnly,
+    KpiError,
+    NotFound,
+)
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # No network: never try to download an extension (DESIGN 4.4).
-DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
 
 # Column order of the tables that a plan load replaces (DESIGN 5).
 PLAN_TABLES: dict[str, list[str]] = {
@@ -98,6 +109,42 @@ def _is_lock_error(e: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
+# What DuckDB says (its messages are English and have no codes) -> the domain error.
+_CORRUPT = ("not a valid duckdb database", "could not read enough bytes", "corrupt", "checksum")
+_READ_ONLY = ("permission denied", "read-only", "read only", "readonly")
+_FULL = ("no space left", "file too large", "disk full", "disk quota")
+
+
+def database_error(e: Exception, path: str | Path | None = None) -> KpiError:
+    """A DuckDB error as the domain error a user can act on: one Japanese line saying what to
+    do. Every connection is wrapped by it (`connect`, `open_db`), so nothing else needs to."""
+    text = str(e).lower()
+    where = "" if path is None else f"（{path}）"
+    if _is_lock_error(e):
+        return DatabaseBusy(
+            f"データベース{where}は別のプロセス（ダッシュボードまたは別のコマンド）が"
+            "使用中です。しばらく待ってからやり直してください。"
+        )
+    if any(w in text for w in _CORRUPT):
+        return DatabaseCorrupt(
+            f"データベースのファイル{where}が壊れているか、途中までしかありません。"
+            "バックアップから戻すか、計画ワークブックと取込済みのファイルから作り直してください"
+            "（python -m etl build）。"
+        )
+    if any(w in text for w in _FULL):
+        return DatabaseFull(
+            f"ディスクの空き容量が足りないため、データベース{where}に書き込めません。"
+            "表示はできますが、取込と取消はできません。空き容量を確保してからやり直してください。"
+        )
+    if any(w in text for w in _READ_ONLY):
+        return DatabaseReadOnly(
+            f"データベース{where}は読み取り専用のため、書き込めません。表示はできますが、"
+            "取込と取消はできません。ファイルとフォルダーの書き込み権限を確認してください。"
+        )
+    first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return DatabaseError(f"データベース{where}の処理に失敗しました: {first_line}")
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How long to wait for another process that holds the database file: DuckDB lets one
@@ -116,7 +163,8 @@ WHILE_BUSY = RetryPolicy(tries=7)
 
 
 def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database, waiting (`WHILE_BUSY`) while another process holds the file."""
+    """Open the database, waiting (`WHILE_BUSY`) while another process holds the file. A file
+    that may not be written is opened read-only: reads are served, a write says why not."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     pauses = WHILE_BUSY.pauses()
@@ -124,22 +172,23 @@ def connect(path: str | Path = ":memory:", *, read_only: bool = False) -> duckdb
         try:
             return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
         except duckdb.Error as e:
-            if not _is_lock_error(e):
-                raise DatabaseError(f"データベースを開けません（{path}）: {e}") from e
-            if attempt == len(pauses):
-                raise DatabaseBusy(
-                    f"データベース（{path}）は別のプロセス（ダッシュボードまたは別のコマンド）が"
-                    "使用中です。しばらく待ってから再実行してください。"
-                ) from e
+            error = database_error(e, path)
+            if isinstance(error, DatabaseReadOnly) and not read_only:
+                return connect(path, read_only=True)
+            if not isinstance(error, DatabaseBusy) or attempt == len(pauses):
+                raise error from e
             time.sleep(pauses[attempt])
     raise AssertionError("unreachable")
 
 
 @contextmanager
 def open_db(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short connection; a DuckDB error inside the block becomes a domain error."""
     con = connect(path, read_only=read_only)
     try:
         yield con
+    except duckdb.Error as e:
+        raise database_error(e, path) from e
     finally:
         con.close()
 
@@ -176,7 +225,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             con.execute("COMMIT")
         except duckdb.Error as e:
             _rollback(con, e)
-            raise DatabaseError(f"保存に失敗しました（変更は取り消されました）: {e}") from e
+            error = database_error(e)
+            if type(error) is DatabaseError:  # nothing more specific to say
+                error = DatabaseError(f"保存に失敗しました（変更は取り消されました）: {e}")
+            raise error from e
 
 
 def _rollback(con: duckdb.DuckDBPyConnection, cause: BaseException) -> None:
@@ -789,3 +841,40 @@ def uploads_with_plan_version(con: duckdb.DuckDBPyConnection, upload_ids: list[i
 def plan_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every active plan version of every plan, newest first (view plan_versions)."""
     return con.execute("SELECT * FROM plan_versions ORDER BY upload_id DESC").df()
+
+
+# --- comments on rows left blank (issue #10) -----------------------------------------
+
+UNREPORTED_NOTE_COLUMNS = [
+    "plan_id",
+    "kpi_id",
+    "fiscal_year",
+    "note",
+    "upload_id",
+    "recorded_at",
+    "source_cell",
+]
+
+
+def insert_unreported_notes(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    """Comments of rows whose 実績値 was blank or 「－」: kept apart from the values."""
+    if frame.empty:
+        return
+    con.register("_unreported_notes", frame[UNREPORTED_NOTE_COLUMNS])
+    try:
+        con.execute(
+            f"INSERT INTO kpi_unreported_notes ({', '.join(UNREPORTED_NOTE_COLUMNS)}) "
+            f"SELECT {', '.join(UNREPORTED_NOTE_COLUMNS)} FROM _unreported_notes"
+        )
+    finally:
+        con.unregister("_unreported_notes")
+
+
+def upload_note_counts(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> dict[int, int]:
+    """upload_id -> comments on blank rows it stored (to verify a commit)."""
+    rows = con.execute(
+        "SELECT upload_id, count(*) FROM kpi_unreported_notes "
+        "WHERE upload_id IN (SELECT unnest($ids::INTEGER[])) GROUP BY upload_id",
+        {"ids": [int(i) for i in upload_ids]},
+    ).fetchall()
+    return {int(uid): int(n) for uid, n in rows}

@@ -135,6 +135,41 @@ QUALIFY row_number() OVER (
 CREATE OR REPLACE VIEW kpi_actuals_current AS
 SELECT * FROM kpi_actuals_current_of();
 
+-- A comment on a row whose 実績値 is blank or 「－」 ("集計中（5月末確定予定）", issue #10): it says
+-- why a value is missing. Kept apart from kpi_actuals so that it is never a value: it is not
+-- graded, never supersedes a value in kpi_actuals_current, and a rollback marks its upload
+-- like any other. Append-only, like kpi_actuals.
+CREATE TABLE IF NOT EXISTS kpi_unreported_notes (
+    plan_id      VARCHAR NOT NULL,
+    kpi_id       VARCHAR NOT NULL,
+    fiscal_year  INTEGER NOT NULL,
+    note         VARCHAR NOT NULL,
+    upload_id    INTEGER NOT NULL,
+    recorded_at  TIMESTAMP NOT NULL,
+    source_cell  VARCHAR            -- sheet!cell of the 実績値 left blank
+);
+
+-- The newest such comment per KPI and year from an active upload (kpi_status shows it where
+-- there is no current value; it is tiny, so joining it costs nothing).
+CREATE OR REPLACE MACRO kpi_unreported_notes_newest_of(plan_filter := NULL) AS TABLE
+SELECT n.plan_id, n.kpi_id, n.fiscal_year, n.note, n.upload_id, n.recorded_at, n.source_cell
+FROM kpi_unreported_notes n
+JOIN uploads u ON u.upload_id = n.upload_id
+WHERE u.status = 'active' AND (plan_filter IS NULL OR n.plan_id = plan_filter)
+QUALIFY row_number() OVER (
+    PARTITION BY n.plan_id, n.kpi_id, n.fiscal_year ORDER BY n.upload_id DESC
+) = 1;
+
+-- For analysts: those comments that no value of an upload at least as new has answered.
+CREATE OR REPLACE VIEW kpi_unreported_notes_current AS
+SELECT n.*
+FROM kpi_unreported_notes_newest_of() n
+WHERE NOT EXISTS (
+    SELECT 1 FROM kpi_actuals_current a
+    WHERE a.plan_id = n.plan_id AND a.kpi_id = n.kpi_id AND a.fiscal_year = n.fiscal_year
+      AND a.upload_id >= n.upload_id
+);
+
 -- Actuals of KPIs that the current plan no longer has: kept, listed here.
 CREATE OR REPLACE VIEW orphaned_actuals AS
 SELECT a.*
@@ -168,6 +203,12 @@ WITH plan_years AS (
         ON t.plan_id = k.plan_id AND t.kpi_id = k.kpi_id AND t.fiscal_year = y.fiscal_year
     LEFT JOIN kpi_actuals_current_of(plan_filter := plan_filter) a
         ON a.plan_id = k.plan_id AND a.kpi_id = k.kpi_id AND a.fiscal_year = y.fiscal_year
+), noted AS (
+    -- No value: the comment of a row left blank, if any (issue #10); never a value itself.
+    SELECT b.* REPLACE (CASE WHEN b.actual_value IS NULL THEN n.note ELSE b.note END AS note)
+    FROM base b
+    LEFT JOIN kpi_unreported_notes_newest_of(plan_filter := plan_filter) n
+        ON n.plan_id = b.plan_id AND n.kpi_id = b.kpi_id AND n.fiscal_year = b.fiscal_year
 ), rated AS (
     SELECT *,
         CASE
@@ -182,7 +223,7 @@ WITH plan_years AS (
             WHEN comparator = '<=' THEN actual_value <= target_value
             ELSE actual_value >= target_value   -- '>=' and '=' (more often than planned is fine)
         END AS met
-    FROM base
+    FROM noted
 )
 SELECT plan_id, kpi_id, fiscal_year, target_value, comparator, target_text,
        actual_value, achievement_rate,

@@ -13,6 +13,7 @@ import pandas as pd
 from kpi import repository
 from kpi.config import Settings
 from kpi.dashboard import PlanData
+from kpi.errors import DatabaseFull, DatabaseReadOnly
 
 
 def db_version(db_path: Path) -> tuple[int, int]:
@@ -32,9 +33,14 @@ def ensure_schema(settings: Settings) -> None:
     takes the configured grade bands."""
     if not database_exists(settings):
         return
-    with repository.open_db(settings.db_path) as con:
-        if repository.schema_ready(con):  # an empty file stays empty: the page says "build"
-            repository.init_schema(con, settings.grading)
+    try:
+        with repository.open_db(settings.db_path) as con:
+            if repository.schema_ready(con):  # an empty file stays empty: the page says "build"
+                repository.init_schema(con, settings.grading)
+    except (DatabaseReadOnly, DatabaseFull):
+        # A file that cannot be written keeps the views it has: reads are still served, and
+        # the upload page says why it cannot write when asked to.
+        return
 
 
 def plans(settings: Settings) -> pd.DataFrame:

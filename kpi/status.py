@@ -42,6 +42,44 @@ STYLES: dict[str, GradeStyle] = {
 }
 
 
+# The chart vocabulary, one spelling per renderer: plotly draws the app's interactive charts
+# (kpi/charts.py), matplotlib the PDF's (etl/static_charts.py), SVG text the small multiples
+# (kpi/svg_charts.py). Every renderer takes its marks from here, never from a copy.
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A bar fill, so that a grade reads in greyscale."""
+
+    plotly: str
+    matplotlib: str  # matplotlib draws one hatch character sparsely: three match plotly's one
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A target's marker: its shape tells the comparator."""
+
+    plotly: str
+    matplotlib: str
+    glyph: str  # drawn as text (SVG, and the words ▲ 以上, ▼ 以下, ◆ =)
+
+
+GRADE_PATTERNS: dict[str, Pattern] = {
+    A: Pattern("", ""),
+    B: Pattern("/", "///"),
+    C: Pattern("x", "xxx"),
+    D: Pattern(".", "..."),
+    NOT_REPORTED: Pattern("-", "---"),
+}
+NO_PATTERN = Pattern("", "")
+TARGET_MARKERS: dict[str, Marker] = {
+    ">=": Marker("triangle-up", "^", "▲"),
+    "<=": Marker("triangle-down", "v", "▼"),
+    "=": Marker("diamond", "D", "◆"),
+}
+OTHER_TARGET = Marker("circle", "o", "●")
+
+
 def badge_text(grade: str | None) -> str:
     """'◎ A 達成' / '－ 未報告': symbol, letter and words, never colour alone."""
     if grade is None or grade not in STYLES:

@@ -16,8 +16,12 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 from kpi.config import ROOT
 
@@ -49,14 +53,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str]) -> Iterator[str]:
+def streamlit_server(env: dict[str, str], script: Path = ROOT / "app.py") -> Iterator[str]:
+    """`streamlit run script` (the app by default) on a free port; yields its URL."""
     port = free_port()
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(script),
         "--server.port",
         str(port),
         "--server.address",
@@ -92,7 +97,7 @@ def streamlit_server(env: dict[str, str]) -> Iterator[str]:
 
 
 @contextmanager
-def chromium_page(width: int = 1366, height: int = 900) -> Iterator[object]:
+def chromium_page(width: int = 1366, height: int = 900) -> Iterator[Page]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -112,3 +117,17 @@ def wait_for_app(page) -> None:
         "() => !document.querySelector('[data-testid=stStatusWidget]')"
         " && document.querySelector('[data-testid=stMain] h1')",
     )
+
+
+@contextmanager
+def chromium_browser() -> Iterator[object]:
+    """One browser for a whole test module (launching one costs seconds on a 2-core runner);
+    tests open their own pages or contexts in it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

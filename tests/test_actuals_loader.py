@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ PLAN_ID = "hadano-r3-r7"
 SAMPLE = ROOT / "data" / "sample" / "actuals_sample.xlsx"
 
 
-def actuals(values: dict[tuple[str, int], object], notes: dict | None = None) -> bytes:
+def actuals(values: Mapping[tuple[str, int], object], notes: dict | None = None) -> bytes:
     """A hand-made actuals file: (kpi_id, fiscal_year) -> value."""
     wb = Workbook()
     ws = wb.active
@@ -509,10 +510,12 @@ def test_cli_preview_marks_a_fictional_old_value_and_shows_the_old_note(tmp_path
     db = tmp_path / "x.duckdb"
     assert cli.main(["build", "--db", str(db), "--sample"]) == 0
     with repository.open_db(db) as con:
-        kid, fy, value, note = con.execute(
+        row = con.execute(
             "SELECT kpi_id, fiscal_year, actual_value, note FROM kpi_actuals_current "
             "WHERE note IS NOT NULL ORDER BY kpi_id LIMIT 1"
         ).fetchone()
+    assert row is not None
+    kid, fy, value, note = row
     path = _write(tmp_path, {(kid, fy): value + 1})
     capsys.readouterr()
     assert cli.main(["load-actuals", str(path), "--dry-run", "--db", str(db)]) == 0

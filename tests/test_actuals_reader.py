@@ -132,7 +132,7 @@ def test_number_forms(catalog):
 
 
 def test_not_reported_rows_are_skipped_and_counted(catalog):
-    rows = [
+    rows: list[list[object]] = [
         ["1-2-1-1", 2021, "－"],
         ["1-2-1-1", 2022, "ー"],
         ["1-2-1-1", 2023, "-"],
@@ -192,7 +192,7 @@ def test_plan_id_column_covers_several_plans(plan_con):
     _add_next_plan(plan_con)
     catalog = load_catalog(plan_con)
     headers = ("計画ID", *HEADERS)
-    rows = [
+    rows: list[list[object]] = [
         [PLAN_ID, "1-2-1-1", 2025, 8300],
         [NEXT_PLAN, "1-2-1-1", 2026, 8400],
         [None, "1-2-1-2", 2025, 2900],  # blank 計画ID: the plan chosen by the caller
@@ -234,7 +234,7 @@ def test_plan_chosen_by_default(plan_con):
 
 
 def test_every_blocking_problem_with_its_cell(catalog):
-    rows = [
+    rows: list[list[object]] = [
         ["9-9-9-9", 2025, 1],  # row 2: unknown KPI
         ["1-2-1-1", "来年度", 1],  # row 3: unreadable year
         ["1-2-1-1", 2019, 1],  # row 4: outside the plan (2021-2025)
@@ -496,7 +496,11 @@ def _merge(*ranges):
 
 
 def test_merged_year_gives_its_value_to_every_row(catalog):
-    rows = [["1-2-1-1", 2025, 8300], ["1-2-1-2", None, 2700], ["1-2-1-3", None, 5]]
+    rows: list[list[object]] = [
+        ["1-2-1-1", 2025, 8300],
+        ["1-2-1-2", None, 2700],
+        ["1-2-1-3", None, 5],
+    ]
     result = read(book(rows, edit=_merge("B2:B4")), catalog)
     assert result.ok, result.problems
     assert values(result) == {
@@ -507,7 +511,11 @@ def test_merged_year_gives_its_value_to_every_row(catalog):
 
 
 def test_merged_kpi_id_and_plan_id_give_their_value_to_every_row(catalog):
-    rows = [[PLAN_ID, "1-2-1-1", 2023, 7600], [None, None, 2024, 7900], [None, None, 2025, 8300]]
+    rows: list[list[object]] = [
+        [PLAN_ID, "1-2-1-1", 2023, 7600],
+        [None, None, 2024, 7900],
+        [None, None, 2025, 8300],
+    ]
     headers = ("計画ID", *HEADERS)
     result = read(book(rows, headers=headers, edit=_merge("A2:A4", "B2:B4")), catalog, plan_id=None)
     assert result.ok, result.problems

@@ -44,6 +44,20 @@ def test_core_never_imports_streamlit():
     assert offenders == []
 
 
+def test_the_entry_point_talks_to_pages_not_to_the_database():
+    """app.py is a script, outside import-linter's packages (pyproject.toml): the same rule as
+    for ui and views, checked here."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+    assert not {n for n in names if n.split(".")[0] == "duckdb" or n.startswith("kpi.repository")}
+    assert names  # the parse saw the imports
+
+
 def test_only_the_repository_writes_sql():
     offenders = []
     for p in python_files("kpi", "etl", "ui", "views", "app.py"):

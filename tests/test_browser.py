@@ -142,13 +142,18 @@ def visible_in_viewport(page, locator, *, whole: bool = False) -> bool:
     )
 
 
+CHARTS = "[data-testid=stPlotlyChart], [data-testid=stMain] svg[role=img]"
+
+
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (820, 1180)])
 def test_council_screens_on_projector_and_tablet(app, tmp_path, width, height):
     url, _, _ = app
     with chromium_page(width, height) as page:
         page.goto(f"{url}/council")
         wait_for_app(page)
-        total = int(re.search(r"\d+ / (\d+)", page.locator("[data-testid=stMain]").inner_text())[1])
+        found = re.search(r"\d+ / (\d+)", page.locator("[data-testid=stMain]").inner_text())
+        assert found is not None
+        total = int(found[1])
         assert total >= 4  # a title screen and at least one screen per policy
         for n in range(1, total + 1):
             page.wait_for_function(f"() => document.body.innerText.includes('{n} / {total}')")
@@ -156,8 +161,9 @@ def test_council_screens_on_projector_and_tablet(app, tmp_path, width, height):
             assert settles_in_viewport(page, title), f"title of screen {n}"
             # The previous screen's charts linger, marked stale, until the rerun ends.
             page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
-            charts = page.locator("[data-testid=stPlotlyChart]")
-            charts.first.wait_for()
+            # plotly on the title screen, SVG small multiples on the policy screens, tables
+            # (no chart) on 要対応 and 前年度比
+            charts = page.locator(CHARTS)
             # On the projector every chart of the screen fits, axis labels included; a tablet
             # (two per row) may scroll to the third.
             shown = range(charts.count()) if width > height else range(1)
@@ -170,3 +176,72 @@ def test_council_screens_on_projector_and_tablet(app, tmp_path, width, height):
             page.screenshot(path=str(tmp_path / f"council-{width}-{n:02d}.png"))
             if n < total:
                 page.get_by_role("button", name="次へ ▶").click()
+
+
+# The smallest text on the screen: every visible text node in the main area, at its computed
+# size times the scale it is drawn at (an SVG drawn smaller than its viewBox shrinks its text).
+SMALLEST_TEXT = """() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  let min = Infinity, where = '';
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim()) continue;
+    const el = node.parentElement;
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+    let size = parseFloat(getComputedStyle(el).fontSize);
+    if (el instanceof SVGElement && el.getScreenCTM()) {
+      const m = el.getScreenCTM();
+      size *= Math.hypot(m.a, m.b);
+    }
+    if (size < min) { min = size; where = el.tagName + ' ' + node.textContent.trim().slice(0, 40); }
+  }
+  return [min, where];
+}"""
+
+
+def screen_number(page) -> tuple[int, int]:
+    found = re.search(r"(\d+) / (\d+)", page.locator("[data-testid=stMain]").inner_text())
+    assert found
+    return int(found[1]), int(found[2])
+
+
+def settled_screen(page, n: int, total: int) -> None:
+    page.wait_for_function(f"() => document.body.innerText.includes('{n} / {total}')")
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
+    wait_for_app(page)
+    assert f"screen={n}" in page.url or (n == 1 and "screen=" not in page.url)
+
+
+def test_council_keyboard_back_button_and_18px_type(app, tmp_path):
+    """Arrow keys, PageUp/PageDown (a presenter's clicker) and Space move between screens with
+    no button focused; Back returns to the previous screen; nothing on a screen is drawn
+    smaller than 18 px at 1366x768."""
+    url, _, _ = app
+    with chromium_page(1366, 768) as page:
+        page.goto(f"{url}/council")
+        wait_for_app(page)
+        n, total = screen_number(page)
+        assert n == 1 and total >= 6
+        forward = ["ArrowRight", "PageDown", "Space"]
+        smallest: dict[int, tuple[float, str]] = {}
+        for n in range(1, total + 1):
+            settled_screen(page, n, total)
+            if n == 1:  # the title screen's plotly chart draws its text after the run
+                page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg text")
+            smallest[n] = page.evaluate(SMALLEST_TEXT)
+            if n < total:
+                assert page.evaluate("() => document.activeElement.tagName") != "BUTTON"
+                page.keyboard.press(forward[n % len(forward)])
+        too_small = {k: v for k, v in smallest.items() if v[0] < 18}
+        assert not too_small, too_small
+        page.screenshot(path=str(tmp_path / "council-last.png"))
+
+        page.keyboard.press("PageUp")
+        settled_screen(page, total - 1, total)
+        page.keyboard.press("ArrowLeft")
+        settled_screen(page, total - 2, total)
+        page.go_back()  # the browser's Back: the screen before the last move
+        settled_screen(page, total - 1, total)
+        assert page.locator("h1").first.inner_text()

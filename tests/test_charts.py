@@ -96,3 +96,32 @@ def test_format_value():
     assert format_value(70.8, "%") == "70.8%"
     assert format_value(None, "件") == "―"
     assert format_value(float("nan")) == "―"
+
+
+def test_every_renderer_speaks_the_one_chart_vocabulary():
+    """The app's plotly chart, the PDF's matplotlib chart and the board's SVG take their grade
+    patterns and target markers from kpi.status, so changing a mark there changes all three."""
+    from matplotlib.figure import Figure
+
+    from etl.report import font_path
+    from etl.static_charts import StaticCharts
+    from kpi.status import GRADE_PATTERNS, TARGET_MARKERS
+    from kpi.svg_charts import kpi_svg
+
+    h = history(comparator=["<="] * 5)
+    fig = kpi_figure(h)
+    assert list(fig.data[0].marker.pattern.shape[:3]) == [
+        GRADE_PATTERNS[g].plotly for g in ("A", "B", "D")
+    ]
+    assert set(fig.data[1].marker.symbol) == {TARGET_MARKERS["<="].plotly}
+
+    charts = StaticCharts(font_path(), str, (180.0, 46.0))
+    try:
+        charts.render(h, 2025)
+        figure: Figure = charts.figure
+        hatches = [p.get_hatch() for p in figure.axes[0].patches if p.get_hatch() is not None]
+        assert {GRADE_PATTERNS["B"].matplotlib, GRADE_PATTERNS["D"].matplotlib} <= set(hatches)
+    finally:
+        charts.close()
+
+    assert TARGET_MARKERS["<="].glyph in kpi_svg(h)

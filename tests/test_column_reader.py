@@ -32,6 +32,8 @@ PIECES = [
     "△", "▲", "-", "－", "ー", "―", "—", "‐", "−", "+", "＋",
     "①", "²", "未集計", "約", "e", "E", "x",
 ]  # fmt: skip
+# Non-finite and absurd magnitudes (issue #10): both paths must refuse or warn alike.
+ODD = [float("nan"), float("inf"), float("-inf"), 1e308, 1e15, 2e9, 999_999_999.0]
 UNITS = ["", "%", "件", "回", "人", "時間", "業務", "km", "万人"]
 
 
@@ -46,7 +48,7 @@ def random_value(rng: random.Random) -> object:
     if roll < 0.55:
         return rng.choice([0, 1, -1, 7, 100, 101, 2025, 10**6, -(10**6)])
     if roll < 0.8:
-        return rng.choice([0.0, 0.25, 0.5, 1.0, 1.5, 99.9, 100.0, 100.5, -0.5, -0.0, 1e20])
+        return rng.choice([0.0, 0.25, 0.5, 1.0, 1.5, 99.9, 100.0, 100.5, -0.5, -0.0, 1e20, *ODD])
     return rng.choice(
         [
             *(None, "", "  ", "－", "ー", "-", "―", "—", "未集計", True, False),
@@ -147,7 +149,7 @@ def random_sheet(rng: random.Random) -> Sheet:
         headers.insert(rng.randint(0, len(headers)), COL_PLAN)
     rng.shuffle(headers)
     col = {h: i for i, h in enumerate(headers)}
-    above = [["令和7年度 実績"], []] if rng.random() < 0.5 else []
+    above: list[list[object]] = [["令和7年度 実績"], []] if rng.random() < 0.5 else []
     rows: list[list[object]] = [*above, list(headers)]
     blank = rng.choice([None, ""])  # calamine gives '' (raw), openpyxl-like rows None
     earlier: list[list[object]] = []
@@ -287,7 +289,8 @@ def test_narrow_sheet_equals_the_full_one_when_data_starts_past_column_a():
     ws = wb.active
     ws.title = "実績"
     ws["C2"] = "報告"
-    for r, row in enumerate([["指標ID", "年度", "実績値", "備考"], ["1-1", 2025, 3, "x"]], 4):
+    table: list[list[object]] = [["指標ID", "年度", "実績値", "備考"], ["1-1", 2025, 3, "x"]]
+    for r, row in enumerate(table, 4):
         for c, v in enumerate(row, start=3):
             ws.cell(row=r, column=c, value=v)
     ws["G5"] = "far right"

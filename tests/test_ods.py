@@ -160,3 +160,12 @@ def test_ods_scan_finds_percent_error_and_merged_cells():
     assert ((3, 8), (3, 9)) in sheet.merged  # I4:J4
     bad = Workbook(fixture("actuals_bad.ods")).sheet("実績")
     assert list(bad.error_cells.values()) == ["#DIV/0!"]
+
+
+def test_ods_sheet_reach_is_limited_before_calamine_parses_it():
+    """A far cell makes a huge rectangle: refused as for .xlsx, from content.xml first."""
+    book = Workbook(fixture("kaku_plan.ods"), "kaku_plan.ods", limits=Limits(max_sheet_cells=20))
+    with pytest.raises(InputRejected) as e:
+        book.sheet("評価指標")
+    assert [p.code for p in e.value.problems] == ["FILE_SHEET_TOO_LARGE"]
+    assert Workbook(fixture("kaku_plan.ods")).sheet("評価指標").rows  # default limits: read

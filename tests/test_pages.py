@@ -3,14 +3,18 @@ filters change what is shown."""
 
 from __future__ import annotations
 
+import csv as csv_module
+import io
 import re
 
+import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl import cli
 from kpi import service
 from kpi.config import ROOT, load_settings
+from tests.downloads import download, record_downloads
 
 PAGE_FILES = sorted(f"views/{p.name}" for p in (ROOT / "views").glob("*.py"))
 PROJECT_ID = re.compile(r"\b(\d-\d{1,2}-\d{1,2})\b")
@@ -81,7 +85,8 @@ def test_overview_department_filter(app_env):
 
 def test_overview_policy_filter(app_env):
     at = open_page("views/overview.py", policy=[3])
-    headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    # h3 under 指標ボード (h2)
+    headers = [m.value for m in at.markdown if m.value.startswith("### ")]
     assert headers and all("基本方針3" in h for h in headers)
     # policy 3 prints 2-4-3's KPIs again under 3-2-1 (再掲)
     assert board_kpis(at) == {"3-1-1-1", "3-1-1-2", "2-4-3-1", "2-4-3-2"}
@@ -217,7 +222,7 @@ def test_council_title_screen_then_next_and_previous(app_env):
     assert at.title[0].value == "概況"
     assert {m.label for m in at.metric} >= {"評価指標", "目標達成の割合", "◎ A 達成"}
     next(b for b in at.button if b.key == "council_next").click().run()
-    assert at.title[0].value.startswith("基本方針1")
+    assert at.title[0].value.startswith("要対応の指標")  # what failed comes first
     assert at.query_params["screen"] in ("2", ["2"])  # the screen is in the URL
     next(b for b in at.button if b.key == "council_prev").click().run()
     assert at.title[0].value == "概況"
@@ -228,11 +233,18 @@ def test_council_title_screen_then_next_and_previous(app_env):
 def test_council_follows_filters(app_env):
     at = open_page("views/council.py", policy=[3])
     titles = []
-    for _ in range(4):
+    for _ in range(6):
         titles.append(at.title[0].value)
         next(b for b in at.button if b.key == "council_next").click().run()
-    # policy 3's four KPIs take two screens of three; then it wraps to the title screen
-    assert [t[:10] for t in titles] == ["概況", "基本方針3（1/2）", "基本方針3（2/2）", "概況"]
+    # 要対応 and 前年度比 first; policy 3's four KPIs take two screens of three; then it wraps
+    assert [t.split("\u3000")[0] for t in titles] == [
+        "概況",
+        "要対応の指標",
+        "前年度からの評価の変化",
+        "基本方針3（1/2）",
+        "基本方針3（2/2）",
+        "概況",
+    ]
 
 
 def test_plan_tree_says_when_the_filters_match_nothing(app_env):
@@ -256,17 +268,29 @@ def test_council_screens_split_long_policies(app_env):
     data = service.plan_data(app_env, "hadano-r3-r7")
     screens = council_screens(data, select(data, Filters()), per_screen=3)
     assert screens[0].policy_no is None
-    by_policy = {}
-    for s in screens[1:]:
+    by_policy: dict[int | None, list[str]] = {}
+    for s in (s for s in screens if s.kind == "policy"):
         by_policy.setdefault(s.policy_no, []).extend(s.kpi_ids)
         assert len(s.kpi_ids) <= 3
     assert {p: len(ids) for p, ids in by_policy.items()} == {1: 15, 2: 18, 3: 4}
 
 
-def test_reports_page_offers_the_files(app_env):
+def test_reports_page_offers_the_files(app_env, monkeypatch):
+    seen = record_downloads(monkeypatch)
     at = open_page("views/reports.py", policy=[2])
     text = texts(at)
     assert "基本方針: 2" in text and "事業" in text
+    files = {b.label: download(at, seen, b.label) for b in at.download_button}
+    (pdf_name, pdf), (xlsx_name, xlsx), (csv_name, csv) = files.values()
+    assert pdf_name and pdf_name.endswith(".pdf") and pdf.startswith(b"%PDF")
+    assert xlsx_name and xlsx_name.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    assert "出力条件" in book.sheetnames
+    conditions = " ".join(str(c.value) for row in book["出力条件"].iter_rows() for c in row)
+    assert "基本方針: 2" in conditions  # the filters travel with the file
+    assert csv_name and csv_name.endswith(".csv") and csv.startswith(b"\xef\xbb\xbf")
+    rows = list(csv_module.DictReader(io.StringIO(csv.decode("utf-8-sig"))))
+    assert rows and {r["指標ID"][:1] for r in rows} == {"2"}  # policy 2's KPIs only
 
 
 def test_projects_detail_opens_from_a_link(app_env):

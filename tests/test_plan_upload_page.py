@@ -5,7 +5,13 @@ from __future__ import annotations
 from kpi import repository
 from kpi.config import ROOT
 from tests.conftest import edit_workbook, find_row
-from tests.test_upload_page import XLSX, db, login, upload_page  # noqa: F401 (db: a fixture)
+from tests.test_upload_page import (  # noqa: F401 (built, db: fixtures)
+    XLSX,
+    built,
+    db,
+    login,
+    upload_page,
+)
 
 PLAN = (ROOT / "data" / "plan.xlsx").read_bytes()
 REASON = "中間見直しによる上方修正"

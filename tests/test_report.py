@@ -213,7 +213,7 @@ def test_report_text_is_fully_extractable(full):
     for n, (page, text) in enumerate(zip(reader.pages, texts, strict=True), start=1):
         assert text.strip(), f"page {n} has no text"
         assert "\ufffd" not in text, f"page {n} has an unmapped glyph"
-        fonts = page["/Resources"]["/Font"]
+        fonts = page["/Resources"]["/Font"]  # type: ignore[index]
         names = {str(f.get_object()["/BaseFont"]) for f in fonts.values()}
         assert all("IPAexGothic" in name for name in names), names
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zlib
+from collections.abc import Sequence
 
 import openpyxl
 import pandas as pd
@@ -29,7 +30,7 @@ from tests.test_guard import SHEET, deflate, members_of, with_sheet
 PLAN_ID = "hadano-r3-r7"
 
 
-def actuals_book(rows: list[list[object]], headers=("指標ID", "年度", "実績値")) -> bytes:
+def actuals_book(rows: Sequence[Sequence[object]], headers=("指標ID", "年度", "実績値")) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "実績"
@@ -177,7 +178,7 @@ def test_upload_rows_in_one_statement_keep_the_frame_order(con):
 
 def test_national_commit_writes_one_upload_per_plan(plan_con, settings):
     ids = copies_of_the_seed(plan_con, 5)
-    rows = [[pid, "1-2-1-1", 2025, 8000 + i] for i, pid in enumerate([PLAN_ID, *ids])]
+    rows = [(pid, "1-2-1-1", 2025, 8000 + i) for i, pid in enumerate([PLAN_ID, *ids])]
     data = actuals_book(rows, headers=("計画ID", "指標ID", "年度", "実績値"))
     result = commit_actuals(plan_con, data, "national.xlsx", by="t", settings=settings)
     assert len(result.upload_ids) == 6
@@ -185,7 +186,7 @@ def test_national_commit_writes_one_upload_per_plan(plan_con, settings):
         "SELECT u.plan_id, a.actual_value FROM kpi_actuals a JOIN uploads u USING (upload_id) "
         "ORDER BY u.upload_id"
     ).fetchall()
-    assert got == [(r[0], float(r[3])) for r in rows]
+    assert got == [(pid, float(value)) for pid, _, _, value in rows]
 
 
 def test_plan_reload_compares_every_plan_at_once(plan_con, settings, plan_bytes):

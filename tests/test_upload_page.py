@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -15,15 +17,25 @@ from kpi import repository
 from kpi.auth import hash_password
 from kpi.config import ROOT, load_settings
 from tests import db_helpers
+from tests.downloads import download, record_downloads
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PASSWORD = "ict-division"
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "kpi.duckdb"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The seed plan with the sample actuals, built once for the module (as `make run` does)."""
+    path = tmp_path_factory.mktemp("upload") / "kpi.duckdb"
     assert cli.main(["build", "--sample", "--db", str(path)]) == 0
+    return path
+
+
+@pytest.fixture
+def db(built, tmp_path, monkeypatch):
+    """A private copy of the built database for each test."""
+    path = tmp_path / "kpi.duckdb"
+    shutil.copyfile(built, path)
     monkeypatch.setenv("KPI_DB", str(path))
     monkeypatch.setenv("KPI_TODAY", "2026-11-25")
     monkeypatch.setenv("KPI_UPLOAD_PASSWORD_HASH", hash_password(PASSWORD, iterations=1_000))
@@ -49,7 +61,7 @@ def login(at: AppTest, password: str = PASSWORD) -> AppTest:
     return at.run()
 
 
-def filled_template(tmp_path, value: float = 250, kpi: str = "1-3-1-1") -> bytes:
+def filled_template(tmp_path, value: object = 250, kpi: str = "1-3-1-1") -> bytes:
     """The template from the CLI, filled in as a clerk would (one value)."""
     out = tmp_path / "t.xlsx"
     assert cli.main(["template", "--fy", "2025", "--out", str(out)]) == 0
@@ -152,9 +164,20 @@ def test_rolling_back_the_sample_removes_the_banner(db):
     assert not any("架空" in w.value for w in at.warning)
 
 
-def test_template_download_is_offered(db):
+def test_template_download_is_offered(db, monkeypatch):
+    seen = record_downloads(monkeypatch)
     at = upload_page()
     assert at.selectbox(key="template_fy").value == 2025
+    name, data = download(at, seen, "テンプレートをダウンロード")
+    assert name == "実績入力_2025.xlsx"
+    ws = openpyxl.load_workbook(io.BytesIO(data))["実績"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert header[: len(HEADERS)] == HEADERS
+    years = {
+        ws.cell(row=r, column=HEADERS.index("年度") + 1).value
+        for r in range(HEADER_ROW + 1, ws.max_row + 1)
+    }
+    assert years == {"令和7年度"}  # FY2025, prefilled on every row
 
 
 def _snapshot(path):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import streamlit as st
 
 from kpi.config import Grading
 from kpi.status import ALL_GRADES, STYLES, badge_text, band_description
 
-_BADGE_COLOURS = {"A": "blue", "B": "violet", "C": "orange", "D": "red"}
+BadgeColour = Literal["blue", "violet", "orange", "red", "gray"]
+_BADGE_COLOURS: dict[str, BadgeColour] = {"A": "blue", "B": "violet", "C": "orange", "D": "red"}
 
 
 def grade_badge(grade: str | None) -> None:

@@ -1,16 +1,43 @@
-"""KPI cards: id, name, grade badge and the small target-versus-actual chart, in a grid.
+"""KPI cards: id, name, grade badge, this year's numbers and the small target-versus-actual
+chart, in a grid. Shared by 概況 (the board) and 庁議モード (the slides).
 
-Shared by 概況 (the board) and 庁議モード (the slides)."""
+The chart is static SVG (kpi.svg_charts): a board of ~35 plotly charts took 4-6x as long as
+a trivial page to settle in a real browser (docs/benchmarks.md, browser benchmark)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from kpi.dashboard import PlanData
+from kpi.attention import rate_text
+from kpi.charts import format_value
+from kpi.dashboard import PlanData, kpi_history
 from kpi.status import badge_text
+from kpi.svg_charts import kpi_svg
 from ui import charts as ui_charts
 from ui.format import md
+
+
+def _svg(plan_id: str, data: PlanData, kpi_id: str, name: str, large: bool) -> str:
+    """The card's chart, built once per database version (a board has dozens)."""
+
+    def build() -> str:
+        history = kpi_history(data, kpi_id)
+        label = f"{name}の目標と実績"
+        if large:  # the council: 18 px type or more at 1366x768
+            # as wide as a card's inside at 1366 px, so the SVG is not scaled down
+            return kpi_svg(history, width=340, height=220, font_px=19, label=label)
+        return kpi_svg(history, width=320, height=170, font_px=12, label=label)
+
+    return ui_charts.cached_text(plan_id, ("kpi-svg", kpi_id, large), build)
+
+
+def numbers_line(row: pd.Series) -> str:
+    """「実績 5,871 人 ／ 目標 8,200 ／ 達成率 71.6%」 of the selected year."""
+    unit = str(row["unit"]) if pd.notna(row["unit"]) else ""
+    actual = "―" if pd.isna(row["actual_value"]) else format_value(row["actual_value"], unit)
+    target = "―" if pd.isna(row["target_text"]) else str(row["target_text"])
+    return f"実績 {actual} ／ 目標 {target} ／ 達成率 {rate_text(row['achievement_rate'])}"
 
 
 def kpi_cards(
@@ -21,26 +48,37 @@ def kpi_cards(
     *,
     key: str,
     per_row: int = 3,
-    height: int | None = None,
+    large: bool = False,
     link: bool = True,
-    title_size: str = "",
+    relisted: frozenset[str] = frozenset(),
+    comments: bool = False,
 ) -> None:
+    """`relisted`: KPIs shown here under a relisted project (【再掲】); `comments`: show the
+    department's comment of the year under the numbers."""
     year = year_status.set_index("kpi_id")
     drawable = data.chartable_kpis()
     grid = st.container(key=f"cards-{key}")  # ui.style: two per row on a tablet
     for start in range(0, len(kpi_ids), per_row):
         cols = grid.columns(per_row, border=True)
         for col, kpi_id in zip(cols, kpi_ids[start : start + per_row], strict=False):
-            name, grade = year.loc[kpi_id, "kpi_name"], year.loc[kpi_id, "grade"]
+            row = year.loc[kpi_id]
+            name, grade = row["kpi_name"], row["grade"]
+            mark = "【再掲】" if kpi_id in relisted else ""
             with col:
-                # one element for title and badge: a board has dozens of cards per rerun
-                st.markdown(f"{title_size}**{kpi_id}**　{md(name)}  \n**{badge_text(grade)}**")
+                # one element for title, badge and numbers: a board has dozens of cards
+                lines = [
+                    f"**{kpi_id}**　{md(mark)}{md(name)}",
+                    f"**{badge_text(grade)}**",
+                    md(numbers_line(row)),
+                ]
+                note = row["note"]
+                if comments and isinstance(note, str) and note.strip():
+                    lines.append("コメント: " + md(note))
+                st.markdown("  \n".join(lines))
                 if kpi_id in drawable:
-                    ui_charts.show(
-                        ui_charts.kpi_figure(plan_id, kpi_id, compact=True, height=height),
-                        key=f"{key}-{kpi_id}",
-                        alt=f"{name}の目標と実績",
-                        toolbar=False,
+                    # st.html keeps HTML only (its sanitiser drops SVG); markdown passes it
+                    st.markdown(
+                        _svg(plan_id, data, kpi_id, str(name), large), unsafe_allow_html=True
                     )
                 else:
                     st.caption(

@@ -41,7 +41,7 @@ class CachedFigure(go.Figure):
 def _cached(fig: go.Figure) -> CachedFigure:
     """The same figure as a CachedFigure, without copying it (a copy re-validates it all)."""
     fig.__class__ = CachedFigure
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 def _store(plan_id: str) -> dict:
@@ -109,3 +109,12 @@ def show(
     fig: go.Figure, *, key: str | None = None, alt: str | None = None, toolbar: bool = True
 ) -> None:
     st.plotly_chart(fig, config=CHART_CONFIG if toolbar else SMALL_CHART_CONFIG, key=key, alt=alt)
+
+
+def cached_text(plan_id: str, key: tuple, build: Callable[[], str]) -> str:
+    """A text (an SVG chart) of the plan built once per database version and `key`."""
+    store = _store(plan_id)
+    text = store.get(key)
+    if text is None:
+        text = store[key] = build()
+    return text

@@ -23,12 +23,12 @@ def target_words(text: object, value: object, comparator: object, unit: str) -> 
     if value is None or pd.isna(value):
         return "" if text is None or pd.isna(text) else str(text)
     words = COMPARATOR_WORDS.get(str(comparator), "")
-    return f"{format_value(float(value), unit)}{(' ' + words) if words else ''}"
+    return f"{format_value(float(value), unit)}{(' ' + words) if words else ''}"  # type: ignore[arg-type]
 
 
 def percent_text(value: object) -> str:
     """A rate for a table cell: `59.1%`, or `―` when there is none (Streamlit would print None)."""
-    return "―" if value is None or pd.isna(value) else f"{float(value):.1f}%"
+    return "―" if value is None or pd.isna(value) else f"{float(value):.1f}%"  # type: ignore[arg-type]
 
 
 def kpi_flags(direction: str, cumulative: bool) -> str:

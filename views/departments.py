@@ -24,7 +24,7 @@ role_choice = st.segmented_control(
 )
 roles = ("lead",) if role_choice == "主管のみ" else ("lead", "related")
 
-st.subheader("部署の比較", anchor=False)
+st.header("部署の比較", anchor=False)
 table = by_department(data, sel, roles)
 if table.empty:
     st.info("条件に合う指標がありません。")
@@ -41,7 +41,7 @@ else:
     )
     downloads.download_table(shown, f"部署別_{sel.fiscal_year}", key="dept-table")
 
-st.subheader("部署の事業と指標", anchor=False)
+st.header("部署の事業と指標", anchor=False)
 options = data.department_options()
 chosen = st.selectbox(
     "部署",
@@ -58,8 +58,9 @@ projects = data.projects.set_index("project_id")
 for r in mine.itertuples():
     if r.project_id not in sel.project_ids:
         continue
-    for k in kpis_of_project(data, r.project_id) or [None]:
-        y = year.loc[k] if k else None
+    keys: list[str | None] = [*kpis_of_project(data, r.project_id)] or [None]
+    for k in keys:
+        y = year.loc[k] if k else pd.Series(dtype=object)
         rows.append(
             {
                 "事業番号": r.project_id,

@@ -1,15 +1,23 @@
-"""概況: the executives' one screen — are we on track this year?"""
+"""概況: the executives' one screen — are we on track this year, what failed, and why?"""
 
 import streamlit as st
 
 from kpi import charts
+from kpi.attention import (
+    MOVEMENT_SYMBOLS,
+    attention_table,
+    change_counts,
+    grade_changes,
+    needs_attention,
+    policy_rates,
+)
 from kpi.dashboard import headline
 from kpi.fiscal import fy_label
 from kpi.status import GRADED, badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
 from ui.board import kpi_cards
-from ui.format import md, percent_text
+from ui.format import md
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -34,14 +42,39 @@ row2 = figures.columns(4)
 for col, g in zip(row2, GRADED, strict=True):
     col.metric(badge_text(g), f"{counts[g]} 指標")
 
-st.subheader("基本方針別の状況", anchor=False)
-table = context.policy_table(ctx)
-if table.empty:
+# What failed, and why: first on the page (issue 12).
+st.header("要対応の指標", anchor=False)
+attention = needs_attention(data, sel)
+if attention.empty:
+    st.success(
+        f"{fy_label(sel.fiscal_year)}に C・D・未報告の指標はありません。",
+        icon=":material/check_circle:",
+    )
+else:
+    st.caption(
+        f"C・D・未報告の指標 {len(attention)} 件（評価の低い順）。"
+        "コメントは実績とともに所管課から届いた備考です。"
+    )
+    # st.table wraps long comments instead of cutting them off at the window's edge
+    st.table(attention_table(attention).set_index("指標ID"))
+
+changes = grade_changes(data, sel)
+moved = change_counts(changes)
+st.header(f"前年度比（{fy_label(sel.fiscal_year - 1)}から）", anchor=False)
+cols = st.columns(4)
+for col, (movement, n) in zip(cols, moved.items(), strict=True):
+    col.metric(f"{MOVEMENT_SYMBOLS[movement]} {movement}", f"{n} 指標")
+
+st.header("基本方針別の状況", anchor=False)
+rates = policy_rates(data, sel)
+if rates.empty:
     st.info("条件に合う指標がありません。サイドバーの絞り込みを確認してください。")
 else:
+    st.caption("達成率＝評価済の指標のうち A（達成）の割合")
+    st.table(rates.set_index("基本方針"))
+    table = context.policy_table(ctx)
     # Short labels on the chart (the bars keep their width on a tablet); names in the table.
     bars = table.assign(基本方針="基本方針" + table["policy_no"].astype(str))
-    table["基本方針"] = table["policy_no"].astype(str) + " " + table["policy_name"]
     ui_charts.show(
         ui_charts.cached_figure(
             ctx.plan_id, ("policy-bars", ctx.filters), lambda: charts.grade_bars(bars, "基本方針")
@@ -49,13 +82,12 @@ else:
         key="policy-bars",
         alt="基本方針ごとの評価の内訳（指標数）",
     )
-    shown = table.drop(columns=["policy_no", "policy_name"]).set_index("基本方針")
-    st.dataframe(shown.assign(**{"達成率(A)": shown["達成率(A)"].map(percent_text)}))
-    downloads.download_table(shown.reset_index(), f"基本方針別_{sel.fiscal_year}", key="policy")
+    downloads.download_table(rates, f"基本方針別_{sel.fiscal_year}", key="policy")
 
-st.subheader("指標ボード", anchor=False)
+st.header("指標ボード", anchor=False)
 st.caption(
-    "棒＝実績（色と記号で評価）、破線＝目標（▲以上 ▼以下 ◆回数）。指標名から詳細へ移れます。"
+    "棒＝実績（記号と文字で評価: ◎A ○B △C ×D）、破線＝目標（▲以上 ▼以下 ◆回数）。"
+    "指標の詳細から年度ごとの値を確かめられます。"
 )
 with st.expander("評価の見方"):
     badges.legend(ctx.settings.grading)
@@ -64,7 +96,7 @@ listings = data.listings
 for policy_no, group in listings[
     listings["kpi_id"].isin(sel.kpi_ids) & listings["project_id"].isin(sel.project_ids)
 ].groupby("policy_no", sort=True):
-    st.markdown(f"#### 基本方針{policy_no}　{md(group['policy_name'].iloc[0])}")
+    st.markdown(f"### 基本方針{policy_no}　{md(group['policy_name'].iloc[0])}")
     kpi_cards(
         ctx.plan_id,
         data,
@@ -73,7 +105,7 @@ for policy_no, group in listings[
         key=f"board-{policy_no}",
     )
 
-st.subheader("評価一覧", anchor=False)
+st.header("評価一覧", anchor=False)
 table = context.selection_status_table(ctx, all_years=False)
 st.dataframe(table, hide_index=True)
 downloads.download_table(

@@ -47,7 +47,7 @@ table = pd.DataFrame(
 st.dataframe(table, hide_index=True)
 downloads.download_table(table, "事業一覧", key="projects")
 
-st.subheader("事業の詳細", anchor=False)
+st.header("事業の詳細", anchor=False)
 if projects.empty:
     st.info("条件に合う事業がありません。")
     st.stop()

@@ -4,6 +4,7 @@ import streamlit as st
 
 from etl.export import export_bytes
 from etl.provenance import source_lines
+from etl.publish.site import build_site, site_zip
 from etl.report import build_report
 from kpi import service
 from kpi.fiscal import fy_label
@@ -83,4 +84,61 @@ for col, (text, label, build, file_name, mime, icon) in zip(st.columns(3), FILES
 st.caption(
     "どのファイルも、= + - @ で始まる文字は数式として実行されないよう処理しています。"
     "コマンドラインでも作れます: `python -m etl report` / `python -m etl export`"
+)
+
+
+# ---------------------------------------------------------------- public site (issue #16)
+st.header("公表用サイト（zip）", anchor=False)
+st.markdown(
+    f"市のウェブサイトに載せる静的なページ一式です（{fy_label(sel.fiscal_year)}、計画全体。"
+    "サイドバーの絞り込みは反映しません）。トップページ・基本方針ごとのページ・CSV・PDF を含み、"
+    "ネットワークなしでも表示できます。アクセシビリティ（JIS X 8341-3:2016 AA）を確認済みです。"
+)
+with_comments = st.checkbox(
+    "担当課のコメント（備考）を載せる",
+    key="site-comments",
+    help="コメントは庁内向けの場合があるため、既定では載せません。",
+)
+allow_sample = False
+if data.sample_current:
+    allow_sample = st.checkbox(
+        "架空のサンプルデータを含めて作る（試用のみ。全ページに「架空」と表示されます）",
+        key="site-sample",
+    )
+    if not allow_sample:
+        st.caption(
+            "架空のサンプルデータが表示中のため、公表用には作れません。実際の実績を取り込むか、"
+            "試用として作る場合は上のチェックを入れてください。"
+        )
+
+
+def site() -> bytes:
+    files = build_site(
+        data,
+        fiscal_year=sel.fiscal_year,
+        as_of=settings.today(),
+        sources=sources(),
+        grading=settings.grading,
+        report=lambda d, f: build_report(
+            d, f, as_of=settings.today(), sources=sources(), grading=settings.grading
+        ),
+        with_comments=with_comments,
+        allow_sample=allow_sample,
+    )
+    return site_zip(files, f"公表_{name}")
+
+
+st.download_button(
+    "公表用サイトをダウンロード（zip）",
+    site,
+    file_name=f"公表_{name}.zip",
+    mime="application/zip",
+    icon=":material/public:",
+    on_click="ignore",
+    key="dl-site",
+    disabled=data.sample_current and not allow_sample,
+)
+st.caption(
+    "コマンドラインでも作れます: `python -m etl publish --fy "
+    f"{sel.fiscal_year} --out フォルダ [--with-comments]`"
 )

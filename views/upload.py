@@ -4,11 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from etl import operations
-from etl.problems import InputRejected
-from kpi.errors import KpiError
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
-from ui import auth, context, plan_upload, problems
+from ui import auth, context, errors, plan_upload, problems
 from ui.downloads import download_table
 
 ctx = context.current()
@@ -54,15 +52,19 @@ def preview_table(preview) -> pd.DataFrame:
     )
 
 
-def attempt(action, *, key: str):
-    """Run an upload step; a rejected file shows the problem table, other refusals a message."""
-    try:
-        return action()
-    except InputRejected as e:
-        problems.show(e.problems, key=key)
-    except KpiError as e:
-        st.error(str(e))
-    return None
+def unreported_notes_table(preview) -> pd.DataFrame:
+    """Comments on rows left blank or 「－」: kept with the upload, shown where comments are."""
+    notes = preview.unreported_notes
+    names = data.kpis.set_index("kpi_id")["kpi_name"]
+    return pd.DataFrame(
+        {
+            "指標ID": notes["kpi_id"],
+            "指標名": notes["kpi_id"].map(names),
+            "年度": notes["fiscal_year"].map(fy_label),
+            "備考": notes["note"],
+            "セル": notes["source_cell"],
+        }
+    )
 
 
 def upload_section(user: str) -> None:
@@ -75,13 +77,9 @@ def upload_section(user: str) -> None:
     if upload is None:
         return
     payload = upload.getvalue()
-    preview = attempt(
-        lambda: operations.preview(settings, payload, upload.name, ctx.plan_id), key="upload"
-    )
-    if preview is None:
-        return
+    preview = operations.preview(settings, payload, upload.name, ctx.plan_id)
     counts = preview.counts
-    st.subheader("取り込む前の確認", anchor=False)
+    st.header("取り込む前の確認", anchor=False)
     if preview.already_loaded:
         st.info(
             f"このファイルは取込番号 {preview.already_loaded} として取込済みです。"
@@ -97,6 +95,9 @@ def upload_section(user: str) -> None:
     table = preview_table(preview)
     st.dataframe(table, hide_index=True)
     download_table(table, "取込の確認", key="preview")
+    if len(preview.unreported_notes):
+        st.markdown("**未報告の行に書かれた備考**（値は登録せず、備考だけを保存します）")
+        st.dataframe(unreported_notes_table(preview), hide_index=True)
     if not st.button(
         "この内容で取り込む",
         type="primary",
@@ -105,12 +106,7 @@ def upload_section(user: str) -> None:
         key="commit",
     ):
         return
-    result = attempt(
-        lambda: operations.commit(settings, payload, upload.name, by=user, plan_id=ctx.plan_id),
-        key="commit",
-    )
-    if result is None:
-        return
+    result = operations.commit(settings, payload, upload.name, by=user, plan_id=ctx.plan_id)
     if result.written:
         st.success(
             f"取り込みました（取込番号 {', '.join(map(str, result.upload_ids))}）。"
@@ -164,16 +160,15 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         for r in candidates.itertuples()
     }
     target = st.selectbox(
-        "取り消す取込", list(labels), format_func=labels.get, key="rollback_target"
+        "取り消す取込", list(labels), format_func=lambda u: labels[u], key="rollback_target"
     )
-    effect = attempt(lambda: operations.rollback_effect(settings, int(target)), key="rollback")
-    if effect is None:
+    if target is None:  # never: the list is not empty
         return
+    effect = operations.rollback_effect(settings, int(target))
     rollback_effect_table(effect)
     sure = st.checkbox("この取込を取り消します", key="rollback_sure")
     if st.button("取り消す", disabled=not sure, key="rollback", icon=":material/undo:"):
-        if attempt(lambda: operations.rollback(settings, int(target), by=user), key="rb") is None:
-            return
+        operations.rollback(settings, int(target), by=user)
         st.session_state["_rolled_back"] = int(target)
         st.session_state.pop("rollback_sure", None)
         st.rerun()
@@ -186,7 +181,8 @@ user = auth.uploader()
 with tab_upload:
     auth.login_panel()
     if user:
-        upload_section(user)
+        with errors.boundary(key="upload"):  # a refused file: the rest of the page still shows
+            upload_section(user)
 
 with tab_template:
     st.markdown(
@@ -229,7 +225,8 @@ with tab_history:
     )
     st.dataframe(shown, hide_index=True)
     download_table(shown, "取込履歴", key="history")
-    rollback_section(history, user)
+    with errors.boundary(key="rollback"):
+        rollback_section(history, user)
 
 with tab_plan:  # the plan's life (#14): blank plan workbook, new plan or revision, rollback
     plan_upload.plan_tab(settings, user, next_start=int(data.plan["end_fy"]) + 1)
