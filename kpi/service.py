@@ -72,4 +72,3 @@ def upload_history(settings: Settings, plan_id: str) -> pd.DataFrame:
     """The uploads of one plan, newest first: where a report's or an export's values come from."""
     with repository.open_db(settings.db_path) as con:
         return repository.list_uploads(con, plan_id)
-
