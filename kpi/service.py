@@ -65,6 +65,7 @@ def plan_data(settings: Settings, plan_id: str) -> PlanData:
             original_targets=repository.original_targets(con, plan_id),
             predecessor_actuals=repository.predecessor_actuals(con, plan_id),
             project_directions=repository.project_directions(con, plan_id),
+            outlook=repository.outlook(con, plan_id, settings.grading),
         )
 
 
