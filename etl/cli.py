@@ -56,6 +56,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     data = _read_file(args.plan)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
+        from etl.plan_versions import superseded
+
+        if newer := superseded(con, data):  # a user loaded a newer version since (#14)
+            for pid, uid in newer.items():
+                print(
+                    f"計画 {pid}: このファイルより新しい版（取込番号 {uid}）が有効なため、"
+                    f"{Path(args.plan).name} は適用しません（python -m etl load-plan で明示的に読み込めます）。"
+                )
+            status = _load_sample(con, settings, args.by) if args.sample else EXIT_OK
+            print(f"データベース: {settings.db_path}")
+            return status
         result = load_plan(con, data, Path(args.plan).name, by=args.by, settings=settings)
         for c in result.changes:
             state = "更新しました" if c.changed else "変更なし"
@@ -267,6 +278,14 @@ def _print_rollback(effect: RollbackEffect) -> None:
 def cmd_rollback(args: argparse.Namespace) -> int:
     settings = _settings(args)
     ids = list(dict.fromkeys(i for group in args.upload_ids for i in group))
+    from etl import plan_cli
+    from etl.plan_versions import is_plan_upload
+
+    with repository.open_db(settings.db_path) as con:
+        repository.init_schema(con, settings.grading)
+        plans = is_plan_upload(con, ids)
+    if plans:  # a plan version: the version before it becomes current again (#14)
+        return plan_cli.rollback_plans(settings, ids, by=args.by, dry_run=args.dry_run)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         if args.dry_run:
@@ -463,6 +482,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".pdf":
         print(f"エラー: 報告書の出力先は .pdf にしてください: {out}", file=sys.stderr)
         return EXIT_USAGE
+    if args.final:  # 総括: the whole period of the plan (#14)
+        from etl.plan_cli import write_final_report
+
+        return write_final_report(args, out)
     from etl.report import build_report  # matplotlib and fpdf2: only for this command
 
     settings, data, filters, sources = _selection(args)
@@ -635,6 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(DEFAULT_PLAN))
     p = add("report", cmd_report, "庁議用の報告書（PDF）を書き出す")
     p.add_argument("--out", required=True, help="書き出すファイル (.pdf)")
+    p.add_argument("--final", action="store_true", help="計画期間全体の総括（PDF）を書き出す")
     _add_selection(p)
     p = add("export", cmd_export, "評価一覧を書き出す（.xlsx は表ごとのシート、.csv は全年度）")
     p.add_argument("--out", required=True, help="書き出すファイル (.xlsx または .csv)")
@@ -653,6 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="架空のサンプルデータがあっても作る（全ページに「架空」と表示。試用のみ）",
     )
+    from etl import plan_cli
+
+    plan_cli.register(add)
     p = add(
         "outlook-backtest",
         cmd_outlook_backtest,

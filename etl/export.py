@@ -26,6 +26,7 @@ from etl.excel_safe import csv_safe_frame, set_value
 from etl.provenance import SAMPLE_WARNING, date_words
 from etl.text_table import display_width
 from kpi.dashboard import Filters, PlanData, by_department, by_policy, select, status_table
+from kpi.final_review import revision_table
 from kpi.fiscal import fy_label
 from kpi.round_status import year_state
 from kpi.status import ALL_GRADES, GRADED, STYLES
@@ -128,13 +129,17 @@ def _readable(table: pd.DataFrame) -> pd.DataFrame:
 def export_sheets(data: PlanData, filters: Filters) -> dict[str, pd.DataFrame]:
     """The views of the status table, one sheet each, with Japanese headers."""
     sel = select(data, filters)
-    return {
+    sheets = {
         "評価一覧": status_table(data, sel, all_years=False),
         "全年度": status_table(data, sel),
         "基本方針別": _readable(by_policy(data, sel)),
         "部署別": _readable(by_department(data, sel)),
         "事業評価": evaluation_sheet(data, list(sel.project_ids)),  # #13
     }
+    revisions = data.revisions
+    if len(revisions):  # targets revised mid-plan, before and after, with the reason (#14)
+        sheets["目標値の見直し"] = revision_table(revisions[revisions["kpi_id"].isin(sel.kpi_ids)])
+    return sheets
 
 
 def export_conditions(

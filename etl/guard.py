@@ -18,6 +18,8 @@ One decisive reason is returned (the file as a whole is refused), in this order:
    (for a worksheet part over DEFER_SHEET_BYTES, CRC and true size are checked by
    etl.xlsx when it reads the sheet, also as FILE_CORRUPT)
    no ``[Content_Types].xml`` / ``xl/workbook.xml``          FILE_NOT_XLSX
+   (an .ods: ``mimetype`` not a spreadsheet, no content.xml  FILE_NOT_XLSX;
+    Basic/ or Scripts/ macros FILE_MACRO; manifest encryption FILE_ENCRYPTED)
    ``vbaProject.bin`` or Excel 4 macro sheets               FILE_MACRO
    zip-level password on a member                           FILE_ENCRYPTED
 6. ``<!DOCTYPE`` / ``<!ENTITY`` in any XML prolog            FILE_XML_ENTITY
@@ -257,7 +259,7 @@ def _check_zip(data: bytes, limits: Limits) -> Found:
         infos = archive.infolist()
         found = _check_declared(infos, limits)
         if found is None:
-            found = _check_structure(infos)
+            found = _check_structure(infos, archive)
         if found is None:
             found = _check_members(archive, infos, limits)
         return found
@@ -285,11 +287,16 @@ def _check_declared(infos: list[zipfile.ZipInfo], limits: Limits) -> Found:
     return None
 
 
-def _check_structure(infos: list[zipfile.ZipInfo]) -> Found:
+def _check_structure(infos: list[zipfile.ZipInfo], archive: zipfile.ZipFile) -> Found:
     names = {info.filename for info in infos}
-    for required in ("[Content_Types].xml", "xl/workbook.xml"):
-        if required not in names:
-            return "FILE_NOT_XLSX", required, ""
+    if "mimetype" in names and "xl/workbook.xml" not in names:
+        found = _check_ods(names, archive)
+        if found is not None:
+            return found
+    else:
+        for required in ("[Content_Types].xml", "xl/workbook.xml"):
+            if required not in names:
+                return "FILE_NOT_XLSX", required, ""
     for name in sorted(names):
         lower = name.lower()
         # .xlsm / .xltm / .xlam renamed: VBA project; .xlsm with Excel 4 (XLM) macro sheets.
@@ -305,6 +312,44 @@ def _check_structure(infos: list[zipfile.ZipInfo]) -> Found:
                 info.filename[:100],
                 f"未対応の圧縮形式（方式 {info.compress_type}）",
             )
+    return None
+
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+MANIFEST_BYTES = 1_000_000  # a manifest lists the parts: a few KB
+
+
+def _check_ods(names: set[str], archive: zipfile.ZipFile) -> Found:
+    """An OpenDocument spreadsheet (LibreOffice Calc, #14): the same rules as an .xlsx.
+
+    The `mimetype` member names the kind of document (a text document is not a workbook);
+    LibreOffice Basic macros live under Basic/ (and scripts under Scripts/); a password-
+    protected file lists `encryption-data` in META-INF/manifest.xml. Sizes, CRCs and XML
+    prologs are checked as for an .xlsx (the declared sizes before anything is inflated)."""
+    try:
+        with archive.open("mimetype") as f:
+            mimetype = f.read(200).strip()
+    except Exception as exc:  # BadZipFile, zlib.error...
+        return "FILE_CORRUPT", "mimetype", f"ZIP の中身を読めません: {type(exc).__name__}"
+    if mimetype != ODS_MIMETYPE:
+        return "FILE_NOT_XLSX", mimetype.decode("ascii", "replace")[:100], ""
+    if "content.xml" not in names:
+        return "FILE_NOT_XLSX", "content.xml", ""
+    for name in sorted(names):
+        if name.startswith(("Basic/", "Scripts/")) and not name.endswith("/"):
+            return "FILE_MACRO", name[:100], ""
+    if "META-INF/manifest.xml" in names:
+        try:
+            with archive.open("META-INF/manifest.xml") as f:
+                manifest = f.read(MANIFEST_BYTES)
+        except Exception as exc:
+            return (
+                "FILE_CORRUPT",
+                "META-INF/manifest.xml",
+                f"ZIP の中身を読めません: {type(exc).__name__}",
+            )
+        if b"encryption-data" in manifest:
+            return "FILE_ENCRYPTED", "ods", ""
     return None
 
 

@@ -34,6 +34,8 @@ COLUMNS: dict[str, list[str]] = {
 }
 # Optional trailing column of 評価指標: projects that print this KPI again (再掲).
 COL_RELISTED_IN = "再掲先事業番号"
+# Optional column of 評価指標: the KPI of the previous plan this one continues, `計画ID:指標ID`.
+COL_PREVIOUS_KPI = "前計画指標ID"
 
 DIRECTION_LABELS = {"higher": "高いほど良い", "lower": "低いほど良い", "maintain": "維持"}
 DIRECTION_FROM_LABEL = {v: k for k, v in DIRECTION_LABELS.items()} | {

@@ -14,11 +14,45 @@ import duckdb
 import pandas as pd
 
 from etl.archive import archive, sha256_of
-from etl.plan_reader import read_plan
-from etl.problems import InputRejected, Problem
+from etl.plan_reader import PlanRead, read_plan
+from etl.problems import InputRejected, Problem, problem
 from kpi import repository
 from kpi.config import Settings
 from kpi.errors import DatabaseError
+
+
+def workbook_suffix(filename: str) -> str:
+    """The archive keeps an .ods as .ods (it is opened with the program that wrote it)."""
+    return ".ods" if filename.lower().endswith(".ods") else ".xlsx"
+
+
+def unknown_predecessors(
+    con: duckdb.DuckDBPyConnection, read: PlanRead, filename: str
+) -> list[Problem]:
+    """前計画指標ID naming a KPI that neither the database nor the workbook holds."""
+    frame = read.tables.get("kpi_predecessors")
+    if frame is None or frame.empty:
+        return []
+    known = repository.kpi_ids_of_plans(con) | set(
+        zip(read.tables["kpis"]["plan_id"], read.tables["kpis"]["kpi_id"], strict=True)
+    )
+    found = []
+    for pid, kid, prev_plan, prev_kpi in frame[
+        ["plan_id", "kpi_id", "previous_plan_id", "previous_kpi_id"]
+    ].itertuples(index=False, name=None):
+        if (prev_plan, prev_kpi) not in known:
+            sheet, cell = read.predecessor_cells.get((pid, kid), ("", ""))
+            found.append(
+                problem(
+                    "UNKNOWN_REFERENCE",
+                    sheet=sheet,
+                    cell=cell,
+                    value=f"{prev_plan}:{prev_kpi}",
+                    detail="データベースの計画",
+                    file=filename,
+                )
+            )
+    return found
 
 
 @dataclass
@@ -73,11 +107,17 @@ def load_plan(
     by: str,
     settings: Settings,
     now: dt.datetime | None = None,
+    reason: str | None = None,
 ) -> PlanLoadResult:
-    """Validate and load; raises InputRejected (database untouched) on any blocking problem."""
+    """Validate and load; raises InputRejected (database untouched) on any blocking problem.
+
+    Every load that changes a plan is a new version of it (an upload of kind `plan`, with
+    its rows kept in the version tables), so it can be rolled back (etl.plan_versions)."""
     read = read_plan(data, filename, settings.limits)
     if not read.ok:
         raise InputRejected(read.problems)
+    if missing := unknown_predecessors(con, read, filename):
+        raise InputRejected(missing)
     now = now or dt.datetime.now()
     sha = sha256_of(data)
     # Every plan at once, in SQL: per-plan queries and Python copies of a national workbook's
@@ -86,7 +126,7 @@ def load_plan(
     upload_ids: list[int] = []
     if not any(c.changed for c in changes):
         return PlanLoadResult(changes, upload_ids, read.problems)
-    archive(data, settings.uploads_dir)
+    archive(data, settings.uploads_dir, suffix=workbook_suffix(filename))
     changed = [c for c in changes if c.changed]
     ids = {c.plan_id for c in changed}
     uploads = pd.DataFrame(
@@ -104,8 +144,13 @@ def load_plan(
         }
     )
     with repository.transaction(con):
+        # A database from before versions were kept: its current plan becomes a version first.
+        repository.backfill_plan_versions(con, sorted(ids))
         repository.replace_plan(con, {t: f[f["plan_id"].isin(ids)] for t, f in read.tables.items()})
         upload_of = repository.insert_uploads(con, uploads)
+        repository.save_plan_versions(con, upload_of)
+        if reason:
+            repository.set_upload_reason(con, list(upload_of.values()), reason)
     upload_ids = [upload_of[c.plan_id] for c in changed]
     # Never infer success from COMMIT alone: every upload row must be there.
     if set(repository.upload_value_counts(con, upload_ids)) != set(upload_ids):

@@ -12,6 +12,7 @@ import pandas as pd
 
 from etl.guard import check_workbook_bytes
 from etl.plan_format import (
+    COL_PREVIOUS_KPI,
     COL_RELISTED_IN,
     COLUMNS,
     CUMULATIVE_TRUE,
@@ -43,6 +44,8 @@ _PROJECT_ID = re.compile(r"^\d+-\d+-\d+$")
 class PlanRead:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # (plan_id, kpi_id) -> (sheet, cell) of its 前計画指標ID, to name it when that KPI is unknown
+    predecessor_cells: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -82,6 +85,7 @@ class _Reader:
         # skipped quietly, so that one bad cell gives one message, not a cascade.
         self.broken: set[tuple] = set()
         self.targets: dict[tuple, Reading | None] = {}
+        self.predecessor_cells: dict[tuple[str, str], tuple[str, str]] = {}
         # (sheet, cell) of unreadable cells already reported: no second problem there
         self.unreadable_cells: set[tuple[str, str]] = set()
 
@@ -410,6 +414,28 @@ class _Reader:
                 self.rows["project_kpis"].append(
                     dict(plan_id=pid, project_id=other, kpi_id=kid, relisted=True)
                 )
+            self.predecessor(t, r, pid, kid)
+
+    def predecessor(self, t: Table, r: int, pid: str, kid: str) -> None:
+        """前計画指標ID `計画ID:指標ID`: whether that KPI exists is checked against the
+        database when loading (the previous plan is usually loaded already)."""
+        raw = t.text(r, COL_PREVIOUS_KPI) if t.has(COL_PREVIOUS_KPI) else ""
+        if not raw:
+            return
+        prev_plan, sep, prev_kpi = raw.replace("：", ":").partition(":")
+        prev_plan, prev_kpi = prev_plan.strip(), normalize_id(prev_kpi)
+        if not sep or not prev_plan or not re.match(r"^\d+-\d+-\d+-\d+$", prev_kpi):
+            self.report(
+                "BAD_ID", t, r, COL_PREVIOUS_KPI, raw, "計画ID:指標ID (例: hadano-r3-r7:2-1-1-2)"
+            )
+            return
+        if prev_plan == pid:
+            self.report("UNKNOWN_REFERENCE", t, r, COL_PREVIOUS_KPI, raw, "前の計画")
+            return
+        self.predecessor_cells[(pid, kid)] = (t.sheet.name, t.ref(r, COL_PREVIOUS_KPI))
+        self.rows["kpi_predecessors"].append(
+            dict(plan_id=pid, kpi_id=kid, previous_plan_id=prev_plan, previous_kpi_id=prev_kpi)
+        )
 
     def target(self, v: object, unit: str, direction: str, percent: bool) -> Reading | None:
         """read_target, once per distinct (value, unit, direction, format): a workbook of many
@@ -495,4 +521,8 @@ def _read_book(book: Workbook, filename: str) -> PlanRead:
     release(SHEET_KPIS)
     if has_blocking(reader.problems):
         return PlanRead(problems=reader.problems)
-    return PlanRead(tables=reader.frames(), problems=reader.problems)
+    return PlanRead(
+        tables=reader.frames(),
+        problems=reader.problems,
+        predecessor_cells=reader.predecessor_cells,
+    )

@@ -64,7 +64,7 @@ CATALOGUE: dict[str, Entry] = {
         "Excel で開き「Excel ブック (*.xlsx)」形式で保存し直してください。",
     ),
     "FILE_NOT_XLSX": Entry(
-        "Excel ブック（.xlsx）ではありません。",
+        "Excel ブック（.xlsx）でも LibreOffice のスプレッドシート（.ods）でもありません。",
         "テンプレートをダウンロードして入力し、.xlsx 形式で保存してください。",
     ),
     "FILE_CORRUPT": Entry(
@@ -189,6 +189,11 @@ CATALOGUE: dict[str, Entry] = {
         "同じ指標・年度に異なる値があります（{detail}）。",
         "どちらか一方の行を削除してください。",
         raised_by=_ACTUALS,
+    ),
+    # --- plan versions (#14) ---
+    "REASON_REQUIRED": Entry(
+        "目標値が変わります（{detail}）。見直しの理由が必要です。",
+        "見直しの理由（例: 中間見直しによる目標の上方修正）を入力してから取り込んでください。",
     ),
     "NOTE_TOO_LONG": Entry(
         "備考が長すぎます（{detail}）。",

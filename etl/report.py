@@ -709,7 +709,14 @@ class _Report:
         pdf.ln(2)
 
     def history(self, kpi_id: str) -> pd.DataFrame:
-        return self.sel.status[self.sel.status["kpi_id"] == kpi_id].sort_values("fiscal_year")
+        h = self.sel.status[self.sel.status["kpi_id"] == kpi_id].sort_values("fiscal_year")
+        original = self.data.original_targets
+        if len(original) and kpi_id in set(original["kpi_id"]):  # revised: draw the original
+            mine = original.loc[
+                original["kpi_id"] == kpi_id, ["fiscal_year", "original_target_value"]
+            ]
+            h = h.merge(mine, on="fiscal_year", how="left")
+        return h
 
     @staticmethod
     def has_chart(h: pd.DataFrame) -> bool:
@@ -798,7 +805,22 @@ class _Report:
             align=("CENTER", "LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
             row_styles=styles,
         )
+        self.revisions(kpi_id)
         pdf.ln(3)
+
+    def revisions(self, kpi_id: str) -> None:
+        """Targets revised mid-plan (中間見直し), with the original and the reason (#14)."""
+        rev = self.data.revisions
+        if rev.empty:
+            return
+        for r in rev[rev["kpi_id"] == kpi_id].to_dict("records"):
+            self.write(
+                f"目標値の見直し（{r['revised_at']:%Y-%m-%d}）: {fy_label(int(r['fiscal_year']))} "
+                f"{_text(r['target_before_text']) or '（なし）'} → "
+                f"{_text(r['target_after_text']) or '（削除）'}　理由: {_text(r['reason'])}",
+                size=8,
+                colour=MUTED,
+            )
 
 
 def build_report(

@@ -159,6 +159,8 @@ class StaticCharts:
         numeric = [not is_missing(v) for v in h["target_value"]]
         targets = [float(v) for v, n in zip(h["target_value"], numeric, strict=True) if n]
         values = [a for a in actual if a is not None] + targets
+        if "original_target_value" in h:
+            values += [float(v) for v in h["original_target_value"] if not is_missing(v)]
         top = max(values, default=0.0)
         if unit == "%":
             top = max(top, 100.0)
@@ -243,6 +245,34 @@ class StaticCharts:
                         marker=marker,
                         markersize=5,
                         label=f"目標（{word}）" if word else "目標",
+                    )
+                )
+        if "original_target_value" in h:  # revised targets: the original, faint (#14)
+            faint = [
+                (x, float(v))
+                for x, v in zip(xs, h["original_target_value"], strict=True)
+                if not is_missing(v)
+            ]
+            if faint:
+                ax.scatter(
+                    [f[0] for f in faint],
+                    [f[1] for f in faint],
+                    marker="_",
+                    s=160,
+                    linewidths=2,
+                    color="#999999",
+                    zorder=4,
+                )
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        color="#999999",
+                        linestyle="",
+                        marker="_",
+                        markersize=9,
+                        markeredgewidth=2,
+                        label="当初の目標（見直し前）",
                     )
                 )
         for x, text, n in zip(xs, h["target_text"], numeric, strict=True):

@@ -27,8 +27,9 @@ import python_calamine
 from defusedxml import ElementTree as SafeET
 
 from etl import guard
+from etl.ods import OdsSheet, is_ods, scan_ods
 from etl.problems import InputRejected, problem
-from etl.sheet_bounds import SheetReach, reach_problem
+from etl.sheet_bounds import Reach, SheetReach, reach_problem
 from kpi.config import Limits
 
 _PERCENT_BUILTIN = {9, 10}
@@ -234,11 +235,27 @@ class Workbook:
             self._book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             self.sheet_names: list[str] = list(self._book.sheet_names)
+            # An OpenDocument spreadsheet (LibreOffice): same values, its own cell attributes.
+            self.is_ods = is_ods(self._zip)
         self._parsed: dict[str, python_calamine.CalamineSheet] = {}
         self._paths: dict[str, str] | None = None
         self._percent: set[int] | None = None
+        self._ods: dict[str, OdsSheet] | None = None
         # Large parts scanned before calamine parsed them (see `_measured`).
         self._prescanned: dict[str, Sheet] = {}
+
+    def _ods_sheet(self, name: str) -> OdsSheet:
+        """content.xml scanned once per workbook (etl.ods)."""
+        if self._ods is None:
+            with self._wrapped():
+                self._ods = scan_ods(self._zip)
+        return self._ods.get(name, OdsSheet())
+
+    def _merged(self, calamine_sheet: python_calamine.CalamineSheet, name: str) -> list:
+        """Merged ranges: calamine's for an .xlsx; calamine gives none for an .ods."""
+        if self.is_ods:
+            return list(self._ods_sheet(name).merged)
+        return list(calamine_sheet.merged_cell_ranges or [])
 
     def _wrapped(self):
         return _Wrap(self.filename)
@@ -257,6 +274,13 @@ class Workbook:
         pass that checks its CRC and finds formulas, errors and percent cells (kept for
         `_scanned`, so the part is still inflated once)."""
         if name in self._prescanned:
+            return
+        if self.is_ods:  # how far an .ods sheet reaches, from content.xml (etl.ods)
+            info = self._ods_sheet(name)
+            reach = SheetReach()
+            reach.present = Reach(info.rows, info.columns)
+            if (far := reach_problem(reach, name, self.limits, self.filename)) is not None:
+                raise InputRejected([far])
             return
         self._load_index()
         path = (self._paths or {}).get(name)
@@ -297,7 +321,7 @@ class Workbook:
             if not raw:  # row by row, so that two copies of a large sheet never coexist
                 for k, row in enumerate(rows):
                     rows[k] = [None if v == "" else v for v in row]
-            merged = list(calamine_sheet.merged_cell_ranges or [])
+            merged = self._merged(calamine_sheet, name)
             if fill_merged:
                 _fill_merged(rows, merged)
             del calamine_sheet
@@ -313,7 +337,7 @@ class Workbook:
                 if len(rows) == n:
                     break
                 rows.append([""] * offset + list(row))
-            merged = list(calamine_sheet.merged_cell_ranges or [])
+            merged = self._merged(calamine_sheet, name)
             return Sheet(name, rows, merged=merged)
 
     def narrow(self, name: str, columns: list[int]) -> Sheet:
@@ -333,13 +357,19 @@ class Workbook:
                     tuple(row[c] if 0 <= c < len(row) else "" for c in local)
                     for row in calamine_sheet.iter_rows()
                 ]
-            merged = list(calamine_sheet.merged_cell_ranges or [])
+            merged = self._merged(calamine_sheet, name)
             del calamine_sheet
             return self._scanned(Sheet(name, rows, columns=list(columns), merged=merged))
 
     def _scanned(self, sheet: Sheet) -> Sheet:
         """Add what calamine hides; calamine's copy of the sheet is let go first."""
         self._parsed.pop(sheet.name, None)
+        if self.is_ods:
+            info = self._ods_sheet(sheet.name)
+            sheet.percent_cells |= info.percent_cells
+            sheet.formula_without_value |= info.formula_without_value
+            sheet.error_cells.update(info.error_cells)
+            return sheet
         self._load_index()
         assert self._paths is not None
         if (done := self._prescanned.pop(sheet.name, None)) is not None:

@@ -63,12 +63,18 @@ def comparator_word(comparator: str | None) -> str:
     return COMPARATOR_WORDS.get(comparator or "", "")
 
 
+ORIGINAL_TARGET_COLOUR = "#888888"
+PREVIOUS_PLAN_COLOUR = "#BBBBBB"
+
+
 def kpi_figure(
     history: pd.DataFrame,
     *,
     compact: bool = False,
     height: int | None = None,
     outlook: Mapping[str, Any] | None = None,
+    original: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Target versus actual of one KPI across the plan's years.
 
@@ -77,10 +83,23 @@ def kpi_figure(
     the axis, since they cannot be drawn. With `outlook` (a kpi_outlook row) that is a
     forecast, a dotted line runs from the last actual to the projected final-year value,
     labelled 見込み (issue #15).
+    the axis, since they cannot be drawn.
+
+    #14: `original` (fiscal_year, original_target_value, original_target_text) draws the
+    plan's original targets faintly where a revision changed them; `previous` (fiscal_year,
+    actual_value) draws the previous plan's actuals of the KPI this one continues, greyed,
+    in the years before the plan.
     """
     h = history.sort_values("fiscal_year")
     unit = str(h["unit"].iloc[0]) if len(h) else ""
     x = [short_year(int(fy)) for fy in h["fiscal_year"]]
+    start = int(h["fiscal_year"].min()) if len(h) else 0
+    before = (
+        previous[previous["fiscal_year"] < start].sort_values("fiscal_year")
+        if previous is not None and len(previous)
+        else pd.DataFrame(columns=["fiscal_year", "actual_value"])
+    )
+    prev_x = [short_year(int(fy)) for fy in before["fiscal_year"]]
     grades = list(h["grade"])
     actual = [None if pd.isna(v) else float(v) for v in h["actual_value"]]
     bar_text = [
@@ -90,6 +109,24 @@ def kpi_figure(
         for a, g in zip(actual, grades, strict=True)
     ]
     fig = go.Figure()
+    if len(before):
+        prev_values = [float(v) for v in before["actual_value"]]
+        fig.add_bar(
+            x=prev_x,
+            y=prev_values,
+            name="前計画の実績",
+            marker=dict(color=PREVIOUS_PLAN_COLOUR, line=dict(color="#777777", width=1)),
+            text=[
+                "" if compact else format_value(v, unit) + ("（架空）" if sample is True else "")
+                for v, sample in zip(
+                    prev_values, before.get("is_sample", [None] * len(before)), strict=True
+                )
+            ],
+            textposition="outside",
+            textfont=dict(color="#777777"),
+            cliponaxis=False,
+            hovertemplate="%{x}<br>前計画の実績 %{y:,}<extra></extra>",
+        )
     fig.add_bar(
         x=x,
         y=actual,
@@ -137,6 +174,27 @@ def kpi_figure(
             customdata=[[t] for t in h.loc[numeric, "target_text"]],
             hovertemplate="%{x}<br>目標 %{customdata[0]}<extra></extra>",
         )
+    revised = (
+        original[original["original_target_value"].notna()].sort_values("fiscal_year")
+        if original is not None and len(original)
+        else None
+    )
+    if revised is not None and len(revised):
+        fig.add_scatter(
+            x=[short_year(int(fy)) for fy in revised["fiscal_year"]],
+            y=list(revised["original_target_value"].astype(float)),
+            name="当初の目標（見直し前）",
+            mode="markers",
+            opacity=0.6,
+            marker=dict(
+                symbol="line-ew-open",
+                size=18,
+                color=ORIGINAL_TARGET_COLOUR,
+                line=dict(width=2, color=ORIGINAL_TARGET_COLOUR),
+            ),
+            customdata=[[t] for t in revised["original_target_text"]],
+            hovertemplate="%{x}<br>当初の目標 %{customdata[0]}<extra></extra>",
+        )
     for xi, text, value in zip(x, h["target_text"], h["target_value"], strict=True):
         if isinstance(text, str) and pd.isna(value):
             fig.add_annotation(
@@ -160,8 +218,11 @@ def kpi_figure(
                 font=dict(size=10 if compact else 12, color="#555555"),
             )
     projected = _add_projection(fig, outlook, unit, compact) if outlook is not None else None
-    values = [v for v in actual if v is not None] + list(
-        h.loc[numeric, "target_value"].astype(float)
+    values = (
+        [v for v in actual if v is not None]
+        + list(h.loc[numeric, "target_value"].astype(float))
+        + [float(v) for v in before["actual_value"]]
+        + ([] if revised is None else list(revised["original_target_value"].astype(float)))
     )
     if projected is not None:
         values.append(projected)
@@ -183,7 +244,7 @@ def kpi_figure(
             tickformat=",",
             ticksuffix="%" if unit == "%" else "",
         ),
-        xaxis=dict(type="category", categoryorder="array", categoryarray=x, tickangle=0),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=prev_x + x, tickangle=0),
         hoverlabel=dict(font=dict(family=FONT)),
     )
     return fig

@@ -66,6 +66,13 @@ class PlanData:
     locked_years: tuple[int, ...] = ()
     # project_evaluations_current of the plan (事業評価)
     evaluations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The plan's life (#14): targets revised since the first version (kpi_target_revisions),
+    # original targets that differ from the ones in force, the previous plan's actuals of
+    # KPIs that continue one (前計画指標ID), the last 今後の方向性 per project.
+    revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    original_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    predecessor_actuals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    project_directions: pd.DataFrame = field(default_factory=pd.DataFrame)
     # kpi_outlook of the plan: every KPI and as-of year (kpi/outlook.py, issue #15)
     outlook: pd.DataFrame = field(default_factory=outlook_rows.empty)
 

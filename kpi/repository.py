@@ -74,6 +74,8 @@ PLAN_TABLES: dict[str, list[str]] = {
         "comparator",
         "target_text",
     ],
+    # 前計画指標ID: the KPI of an earlier plan this one continues (#14)
+    "kpi_predecessors": ["plan_id", "kpi_id", "previous_plan_id", "previous_kpi_id"],
 }
 ACTUAL_COLUMNS = [
     "plan_id",
@@ -85,7 +87,25 @@ ACTUAL_COLUMNS = [
     "recorded_at",
     "source_cell",
 ]
-ALL_TABLES = [*PLAN_TABLES, "uploads", "kpi_actuals", "project_evaluations", "year_locks"]
+# Every version of each plan, keyed by the plan upload that brought it (#14).
+VERSION_TABLES = {t: f"{t}_versions" for t in PLAN_TABLES}
+ALL_TABLES = [
+    *PLAN_TABLES,
+    "uploads",
+    "kpi_actuals",
+    "project_evaluations",
+    "year_locks",
+    *VERSION_TABLES.values(),
+]
+
+
+def plan_frame(tables: dict[str, pd.DataFrame], table: str) -> pd.DataFrame:
+    """A plan table from `tables`, empty when the caller did not give it (a table added later)."""
+    frame = tables.get(table)
+    return (
+        frame[PLAN_TABLES[table]] if frame is not None else pd.DataFrame(columns=PLAN_TABLES[table])
+    )
+
 
 # One writer at a time inside this process (Streamlit serves sessions on threads).
 _write_lock = threading.RLock()
@@ -246,7 +266,7 @@ def replace_plan(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]
     try:
         for table, columns in PLAN_TABLES.items():
             con.execute(f"DELETE FROM {table} WHERE plan_id IN (SELECT plan_id FROM _plan_ids)")
-            frame = tables[table][columns]
+            frame = plan_frame(tables, table)
             if len(frame):
                 con.register("_incoming", frame)
                 try:
@@ -275,7 +295,7 @@ def compare_plans(
         changed: set[str] = set()
         for table, columns in PLAN_TABLES.items():
             name = f"_cmp_{table}"
-            con.register(name, tables[table][columns])
+            con.register(name, plan_frame(tables, table))
             registered.append(name)
             cols = ", ".join(columns)
             stored = f"SELECT {cols} FROM {table} WHERE plan_id IN (SELECT plan_id FROM _cmp_ids)"
@@ -644,6 +664,191 @@ def active_uploads_with_sha(
         [sha256, kind],
     ).fetchall()
     return {str(pid): int(uid) for pid, uid in rows}
+
+
+# ---------------------------------------------------------------- plan versions (#14)
+# The structure tables hold the current version of each plan; `<table>_versions` hold every
+# version, keyed by the plan upload that brought it. See docs/database.md.
+
+
+def save_plan_versions(con: duckdb.DuckDBPyConnection, upload_of: dict[str, int]) -> None:
+    """Copy the current rows of these plans into the version tables under their upload (call
+    inside `transaction`, after `replace_plan`)."""
+    if not upload_of:
+        return
+    ids = pd.DataFrame({"plan_id": list(upload_of), "upload_id": list(upload_of.values())})
+    con.register("_versions", ids)
+    try:
+        for table, columns in PLAN_TABLES.items():
+            cols = ", ".join(columns)
+            con.execute(
+                f"INSERT INTO {VERSION_TABLES[table]} (upload_id, {cols}) "
+                f"SELECT v.upload_id, {', '.join('t.' + c for c in columns)} "
+                f"FROM {table} t JOIN _versions v ON v.plan_id = t.plan_id"
+            )
+    finally:
+        con.unregister("_versions")
+
+
+def backfill_plan_versions(con: duckdb.DuckDBPyConnection, plan_ids: list[str]) -> None:
+    """A database made before versions were kept: record the current rows of each of these
+    plans as the version of its newest active plan upload, so that a later version can be
+    rolled back to it. Plans that already have versions are left alone."""
+    rows = con.execute(
+        """
+        SELECT p.plan_id, max(u.upload_id) FROM plans p
+        JOIN uploads u ON u.plan_id = p.plan_id AND u.kind = 'plan' AND u.status = 'active'
+        WHERE list_contains($ids::VARCHAR[], p.plan_id)
+          AND p.plan_id NOT IN (SELECT plan_id FROM plans_versions)
+        GROUP BY p.plan_id
+        """,
+        {"ids": list(plan_ids)},
+    ).fetchall()
+    save_plan_versions(con, {str(pid): int(uid) for pid, uid in rows})
+
+
+def plan_version_in_force(
+    con: duckdb.DuckDBPyConnection, plan_id: str, without: list[int] | None = None
+) -> int | None:
+    """The newest active plan upload of the plan that has a stored version, ignoring `without`."""
+    row = con.execute(
+        "SELECT max(upload_id) FROM plan_versions WHERE plan_id = $pid "
+        "AND NOT list_contains($without::INTEGER[], upload_id)",
+        {"pid": plan_id, "without": [int(i) for i in without or []]},
+    ).fetchall()  # fetchone would leave the window view's result open on the connection
+    return int(row[0][0]) if row and row[0][0] is not None else None
+
+
+def plan_version_tables(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict[str, pd.DataFrame]:
+    """The rows of one stored plan version, in the shape `replace_plan` takes."""
+    return {
+        table: con.execute(
+            f"SELECT {', '.join(columns)} FROM {VERSION_TABLES[table]} WHERE upload_id = ?",
+            [upload_id],
+        ).df()
+        for table, columns in PLAN_TABLES.items()
+    }
+
+
+def plan_has_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> bool:
+    """Any actual ever loaded for the plan, rolled back or not."""
+    rows = con.execute("SELECT count(*) FROM kpi_actuals WHERE plan_id = ?", [plan_id]).fetchall()
+    return bool(rows and rows[0][0])
+
+
+def remove_plan(con: duckdb.DuckDBPyConnection, plan_id: str) -> None:
+    """Take a plan out of the current structure tables (its first version rolled back).
+    Versions, uploads and actuals stay."""
+    for table in PLAN_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])
+
+
+def set_upload_reason(con: duckdb.DuckDBPyConnection, upload_ids: list[int], reason: str) -> None:
+    con.execute(
+        "UPDATE uploads SET reason = $reason WHERE list_contains($ids::INTEGER[], upload_id)",
+        {"reason": reason, "ids": [int(i) for i in upload_ids]},
+    )
+
+
+def target_revisions(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """Every revised target of the plan (view kpi_target_revisions), oldest first."""
+    return con.execute(
+        "SELECT * FROM kpi_target_revisions WHERE plan_id = ? "
+        "ORDER BY upload_id, kpi_id, fiscal_year",
+        [plan_id],
+    ).df()
+
+
+def original_targets(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """Targets of the plan's first active version that differ from the target in force:
+    kpi_id, fiscal_year, original_target_value, original_target_text."""
+    return con.execute(
+        """
+        WITH first AS (SELECT min(upload_id) AS upload_id FROM plan_versions WHERE plan_id = $pid)
+        SELECT o.kpi_id, o.fiscal_year, o.target_value AS original_target_value,
+               o.target_text AS original_target_text
+        FROM kpi_targets_versions o
+        JOIN first f ON f.upload_id = o.upload_id
+        LEFT JOIN kpi_targets t
+            ON t.plan_id = o.plan_id AND t.kpi_id = o.kpi_id AND t.fiscal_year = o.fiscal_year
+        WHERE o.plan_id = $pid
+          AND (t.target_text IS DISTINCT FROM o.target_text
+               OR t.target_value IS DISTINCT FROM o.target_value)
+        ORDER BY o.kpi_id, o.fiscal_year
+        """,
+        {"pid": plan_id},
+    ).df()
+
+
+def predecessor_actuals(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """Current actuals of the earlier plans' KPIs that this plan's KPIs continue (前計画指標ID),
+    for the years before this plan starts: kpi_id, fiscal_year, actual_value, is_sample,
+    previous_plan_id, previous_kpi_id."""
+    return con.execute(
+        """
+        SELECT p.kpi_id, a.fiscal_year, a.actual_value, a.is_sample,
+               p.previous_plan_id, p.previous_kpi_id
+        FROM kpi_predecessors p
+        JOIN plans n ON n.plan_id = p.plan_id
+        JOIN kpi_actuals_current a
+            ON a.plan_id = p.previous_plan_id AND a.kpi_id = p.previous_kpi_id
+        WHERE p.plan_id = ? AND a.fiscal_year < n.start_fy
+        ORDER BY p.kpi_id, a.fiscal_year
+        """,
+        [plan_id],
+    ).df()
+
+
+def kpi_ids_of_plans(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(plan_id, kpi_id) of every KPI currently in the database."""
+    return {(str(p), str(k)) for p, k in con.execute("SELECT plan_id, kpi_id FROM kpis").fetchall()}
+
+
+def project_directions(con: duckdb.DuckDBPyConnection, plan_id: str) -> pd.DataFrame:
+    """The last 今後の方向性 recorded per project (view project_evaluations_current, issue
+    #13): project_id, fiscal_year, direction."""
+    return con.execute(
+        """
+        SELECT project_id, fiscal_year, direction FROM project_evaluations_current
+        WHERE plan_id = ? AND direction IS NOT NULL AND trim(direction) <> ''
+        QUALIFY row_number() OVER (PARTITION BY project_id ORDER BY fiscal_year DESC) = 1
+        ORDER BY project_id
+        """,
+        [plan_id],
+    ).df()
+
+
+def current_plan_tables(
+    con: duckdb.DuckDBPyConnection, plan_ids: list[str]
+) -> dict[str, pd.DataFrame]:
+    """The current rows of these plans, table by table (the shape `replace_plan` takes): what
+    a new version or a rollback is compared with (#14)."""
+    ids = pd.DataFrame({"plan_id": pd.Series(list(plan_ids), dtype=object)})
+    con.register("_current_ids", ids)
+    try:
+        return {
+            table: con.execute(
+                f"SELECT {', '.join(columns)} FROM {table} "
+                "WHERE plan_id IN (SELECT plan_id FROM _current_ids)"
+            ).df()
+            for table, columns in PLAN_TABLES.items()
+        }
+    finally:
+        con.unregister("_current_ids")
+
+
+def uploads_with_plan_version(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) -> set[int]:
+    """Which of these uploads have a stored plan version (plan loads since #14)."""
+    rows = con.execute(
+        "SELECT DISTINCT upload_id FROM plans_versions WHERE list_contains($ids::INTEGER[], upload_id)",
+        {"ids": [int(i) for i in upload_ids]},
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def plan_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every active plan version of every plan, newest first (view plan_versions)."""
+    return con.execute("SELECT * FROM plan_versions ORDER BY upload_id DESC").df()
 
 
 # --- comments on rows left blank (issue #10) -----------------------------------------

@@ -308,6 +308,80 @@ SELECT plan_id, fiscal_year, action = 'lock' AS locked, reason, done_by, done_at
 FROM year_locks
 QUALIFY row_number() OVER (PARTITION BY plan_id, fiscal_year ORDER BY event_id DESC) = 1;
 
+-- ---------------------------------------------------------------- plan versions (#14)
+-- KPIs of the next plan that continue a KPI of an earlier plan (評価指標 column 前計画指標ID).
+CREATE TABLE IF NOT EXISTS kpi_predecessors (
+    plan_id          VARCHAR NOT NULL,
+    kpi_id           VARCHAR NOT NULL,
+    previous_plan_id VARCHAR NOT NULL,
+    previous_kpi_id  VARCHAR NOT NULL,
+    PRIMARY KEY (plan_id, kpi_id)
+);
+
+-- Why a plan upload was made (a 中間見直し names its reason); NULL for other uploads.
+ALTER TABLE uploads ADD COLUMN IF NOT EXISTS reason VARCHAR;
+
+-- Every version of every plan, keyed by the plan upload that brought it: the structure tables
+-- above (plans ... kpi_predecessors) hold the current version, which is always the newest
+-- *active* plan upload's rows here. Rolling back a plan upload restores the version before it.
+CREATE TABLE IF NOT EXISTS plans_versions AS SELECT 0 AS upload_id, * FROM plans LIMIT 0;
+CREATE TABLE IF NOT EXISTS policies_versions AS SELECT 0 AS upload_id, * FROM policies LIMIT 0;
+CREATE TABLE IF NOT EXISTS measures_versions AS SELECT 0 AS upload_id, * FROM measures LIMIT 0;
+CREATE TABLE IF NOT EXISTS projects_versions AS SELECT 0 AS upload_id, * FROM projects LIMIT 0;
+CREATE TABLE IF NOT EXISTS project_departments_versions AS
+    SELECT 0 AS upload_id, * FROM project_departments LIMIT 0;
+CREATE TABLE IF NOT EXISTS activities_versions AS
+    SELECT 0 AS upload_id, * FROM activities LIMIT 0;
+CREATE TABLE IF NOT EXISTS kpis_versions AS SELECT 0 AS upload_id, * FROM kpis LIMIT 0;
+CREATE TABLE IF NOT EXISTS project_kpis_versions AS
+    SELECT 0 AS upload_id, * FROM project_kpis LIMIT 0;
+CREATE TABLE IF NOT EXISTS kpi_targets_versions AS
+    SELECT 0 AS upload_id, * FROM kpi_targets LIMIT 0;
+CREATE TABLE IF NOT EXISTS kpi_predecessors_versions AS
+    SELECT 0 AS upload_id, * FROM kpi_predecessors LIMIT 0;
+
+-- The active versions of each plan in order, with the version each one follows.
+CREATE OR REPLACE VIEW plan_versions AS
+SELECT u.upload_id, u.plan_id, u.filename, u.uploaded_at, u.uploaded_by, u.reason,
+       lag(u.upload_id) OVER (PARTITION BY u.plan_id ORDER BY u.upload_id) AS previous_upload_id,
+       row_number() OVER (PARTITION BY u.plan_id ORDER BY u.upload_id) AS version_no
+FROM uploads u
+WHERE u.kind = 'plan' AND u.status = 'active'
+  AND u.upload_id IN (SELECT upload_id FROM plans_versions);
+
+-- Every change of a target of a KPI that both versions have (中間見直し): a target revised, or a
+-- year's target added or removed. The original target stays in kpi_targets_versions.
+CREATE OR REPLACE VIEW kpi_target_revisions AS
+WITH before AS (
+    SELECT v.upload_id, t.kpi_id, t.fiscal_year, t.target_text, t.target_value, t.comparator
+    FROM plan_versions v
+    JOIN kpi_targets_versions t ON t.upload_id = v.previous_upload_id AND t.plan_id = v.plan_id
+), after AS (
+    SELECT v.upload_id, t.kpi_id, t.fiscal_year, t.target_text, t.target_value, t.comparator
+    FROM plan_versions v
+    JOIN kpi_targets_versions t ON t.upload_id = v.upload_id AND t.plan_id = v.plan_id
+    WHERE v.previous_upload_id IS NOT NULL
+), kept AS (
+    SELECT v.upload_id, k.kpi_id
+    FROM plan_versions v
+    JOIN kpis_versions k ON k.upload_id = v.upload_id AND k.plan_id = v.plan_id
+    JOIN kpis_versions p
+        ON p.upload_id = v.previous_upload_id AND p.plan_id = v.plan_id AND p.kpi_id = k.kpi_id
+)
+SELECT v.plan_id, coalesce(a.kpi_id, b.kpi_id) AS kpi_id,
+       coalesce(a.fiscal_year, b.fiscal_year) AS fiscal_year,
+       b.target_text AS target_before_text, a.target_text AS target_after_text,
+       a.target_value AS target_after_value, v.uploaded_at AS revised_at, v.reason,
+       v.upload_id, b.target_value AS target_before_value,
+       b.comparator AS comparator_before, a.comparator AS comparator_after
+FROM before b
+FULL JOIN after a
+    ON a.upload_id = b.upload_id AND a.kpi_id = b.kpi_id AND a.fiscal_year = b.fiscal_year
+JOIN plan_versions v ON v.upload_id = coalesce(a.upload_id, b.upload_id)
+JOIN kept ON kept.upload_id = v.upload_id AND kept.kpi_id = coalesce(a.kpi_id, b.kpi_id)
+WHERE a.target_text IS DISTINCT FROM b.target_text
+   OR a.target_value IS DISTINCT FROM b.target_value
+   OR a.comparator IS DISTINCT FROM b.comparator;
 -- 見込み (issue #15): will each KPI reach its final target on the present trend? One row per
 -- plan, KPI and as-of fiscal year Y of its plan. The method (docs/decisions.md "Outlook"):
 --   points: the current actuals of the plan's years <= Y (after corrections and rollbacks);

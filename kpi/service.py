@@ -65,6 +65,10 @@ def plan_data(settings: Settings, plan_id: str) -> PlanData:
                 int(y) for y in repository.locked_years(con, [plan_id])["fiscal_year"]
             ),
             evaluations=repository.current_evaluations(con, [plan_id]),
+            revisions=repository.target_revisions(con, plan_id),
+            original_targets=repository.original_targets(con, plan_id),
+            predecessor_actuals=repository.predecessor_actuals(con, plan_id),
+            project_directions=repository.project_directions(con, plan_id),
             outlook=repository.outlook(con, plan_id, settings.grading),
         )
 

@@ -395,10 +395,11 @@ def test_docx_is_not_xlsx() -> None:
     assert codes(buf.getvalue()) == ["FILE_NOT_XLSX"]
 
 
-def test_ods_is_not_xlsx() -> None:
+def test_odt_is_not_a_workbook() -> None:
+    """An .ods passes (tests/test_ods.py, #14); another OpenDocument file does not."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
         z.writestr("content.xml", '<?xml version="1.0"?><office:document-content/>')
     assert codes(buf.getvalue()) == ["FILE_NOT_XLSX"]
 

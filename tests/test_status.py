@@ -84,7 +84,8 @@ def make_plan(con, kpis: list[dict], targets: list[tuple], actuals: list[tuple])
         ],
     }
     tables = {
-        t: pd.DataFrame(frames[t], columns=cols) for t, cols in repository.PLAN_TABLES.items()
+        t: pd.DataFrame(frames.get(t, []), columns=cols)
+        for t, cols in repository.PLAN_TABLES.items()
     }
     with repository.transaction(con):
         repository.replace_plan(con, tables)

@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -72,10 +73,22 @@ def kpi_figure(
         data = context.plan_data(plan_id)
         row = None if outlook_year is None else outlook.row(data.outlook, kpi_id, outlook_year)
         built = charts.kpi_figure(
-            kpi_history(data, kpi_id), compact=compact, height=height, outlook=row
+            kpi_history(data, kpi_id),
+            compact=compact,
+            height=height,
+            outlook=row,
+            original=_rows_of(data.original_targets, kpi_id),
+            previous=_rows_of(data.predecessor_actuals, kpi_id),
         )
         fig = store[key] = _cached(built)
     return fig
+
+
+def _rows_of(frame: pd.DataFrame, kpi_id: str) -> pd.DataFrame | None:
+    """The KPI's rows of a per-plan frame (#14: original targets, previous plan's actuals)."""
+    if frame is None or frame.empty or "kpi_id" not in frame:
+        return None
+    return frame[frame["kpi_id"] == kpi_id]
 
 
 def cached_figure(plan_id: str, key: tuple, build: Callable[[], go.Figure]) -> go.Figure:

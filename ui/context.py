@@ -7,7 +7,7 @@ call `current()`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
@@ -57,13 +57,31 @@ class PlanChoices:
 
     ids: tuple[str, ...]
     labels: dict[str, str]
+    # plan_id -> (start_fy, end_fy): the selector opens on the plan covering today (#14)
+    periods: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def covering(self, fiscal_year: int) -> str | None:
+        """The newest plan whose period holds the fiscal year."""
+        return next(
+            (
+                p
+                for p in self.ids
+                if self.periods.get(p, (0, -1))[0] <= fiscal_year <= self.periods.get(p, (0, -1))[1]
+            ),
+            None,
+        )
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _plan_choices(db: str, version: tuple[int, int]) -> PlanChoices:
     frame = service.plans(settings())
     ids = tuple(str(p) for p in frame["plan_id"])
-    return PlanChoices(ids, dict(zip(ids, map(plan_label, frame.to_dict("records")), strict=True)))
+    periods = {
+        str(r["plan_id"]): (int(r["start_fy"]), int(r["end_fy"])) for r in frame.to_dict("records")
+    }
+    return PlanChoices(
+        ids, dict(zip(ids, map(plan_label, frame.to_dict("records")), strict=True)), periods
+    )
 
 
 @st.cache_resource(show_spinner=False)

@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from kpi.config import load_settings
 from kpi.dashboard import Filters, PlanData
-from kpi.fiscal import fy_label, parse_fiscal_year
+from kpi.fiscal import fy_label, fy_of, parse_fiscal_year
 from kpi.status import ALL_GRADES, badge_text
 from ui.context import PlanChoices
 from ui.format import md
@@ -44,8 +45,12 @@ def plan_selector(plans: pd.DataFrame | PlanChoices, label=None) -> str:
     """The plan, newest first. Takes the cached PlanChoices (ids and labels made once per
     database version) or a plans frame and a label function. With 1,741 plans the box lists
     them all; typing part of a name or id narrows the list."""
+    index = 0
     if isinstance(plans, PlanChoices):
         ids, labels = list(plans.ids), plans.labels
+        # Two plans side by side (#14): open on the one that covers today's fiscal year.
+        covering = plans.covering(fy_of(load_settings().today()))
+        index = ids.index(covering) if covering in ids else 0
     else:
         ids = [str(p) for p in plans["plan_id"]]
         labels = dict(zip(ids, map(label, plans.to_dict("records")), strict=True))
@@ -54,7 +59,7 @@ def plan_selector(plans: pd.DataFrame | PlanChoices, label=None) -> str:
     _say_not_understood(accept_ids("plan", ids, labels.__getitem__), "plan")
     _clean("plan", ids)
     return st.sidebar.selectbox(
-        "計画", ids, key="plan", bind="query-params", format_func=labels.__getitem__
+        "計画", ids, index=index, key="plan", bind="query-params", format_func=labels.__getitem__
     )
 
 

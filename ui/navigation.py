@@ -21,5 +21,6 @@ PAGES: list[PageSpec] = [
     PageSpec("views/plan_tree.py", "計画体系", ":material/account_tree:"),
     PageSpec("views/council.py", "庁議モード", ":material/co_present:"),
     PageSpec("views/reports.py", "報告書・データ出力", ":material/picture_as_pdf:"),
+    PageSpec("views/final_review.py", "総括", ":material/fact_check:"),
     PageSpec("views/upload.py", "実績の取込", ":material/upload_file:"),
 ]

@@ -5,6 +5,7 @@ import streamlit as st
 
 from kpi import outlook
 from kpi.dashboard import department_names, kpi_history, projects_of_kpi
+from kpi.final_review import revision_table
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS, badge_text
 from ui import badges, context, downloads
@@ -118,6 +119,12 @@ st.dataframe(
 downloads.download_table(
     table, f"指標_{kpi_id}", key="kpi-years", title=f"{kpi_id} {kpi['kpi_name']}"
 )
+
+revisions = data.revisions[data.revisions["kpi_id"] == kpi_id] if len(data.revisions) else None
+if revisions is not None and len(revisions):  # 中間見直し: the original target and why (#14)
+    st.subheader("目標値の見直し", anchor=False)
+    st.caption("グラフの灰色の印は見直し前（当初）の目標値です。評価は見直し後の目標値で行います。")
+    st.dataframe(revision_table(revisions), hide_index=True)
 
 st.subheader("指標の考え方", anchor=False)
 st.markdown(md(kpi["rationale"]) or "（記載なし）")

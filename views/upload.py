@@ -6,7 +6,7 @@ import streamlit as st
 from etl import operations
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
-from ui import auth, context, errors, problems, round_panels
+from ui import auth, context, errors, plan_upload, problems, round_panels
 from ui.downloads import download_table
 from ui.format import md
 
@@ -106,9 +106,9 @@ def upload_section(user: str) -> None:
     # After a commit the uploader starts empty (a new key): no stale preview, no second commit.
     generation = st.session_state.get("_upload_generation", 0)
     upload = st.file_uploader(
-        f"実績ファイル（Excel の .xlsx、{settings.limits.max_file_bytes // 1_000_000:d} MB まで）を"
+        f"実績ファイル（Excel の .xlsx または LibreOffice の .ods、{settings.limits.max_file_bytes // 1_000_000:d} MB まで）を"
         "ここにドラッグするか、「ファイルを選ぶ」を押してください",
-        type=["xlsx"],
+        type=["xlsx", "ods"],
         key="actuals_file" if generation == 0 else f"actuals_file_{generation}",
         help="テンプレート以外の表でも、先頭 20 行以内に「指標ID」「年度」「実績値」の見出しがあれば読めます。",
     )
@@ -239,8 +239,8 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         st.rerun()
 
 
-tab_upload, tab_template, tab_history, tab_round, tab_correction, tab_lock = st.tabs(
-    ["取込", "テンプレート", "取込履歴と取消", "照会・回答状況", "画面修正", "確定"]
+(tab_upload, tab_template, tab_history, tab_round, tab_correction, tab_lock, tab_plan) = st.tabs(
+    ["取込", "テンプレート", "取込履歴と取消", "照会・回答状況", "画面修正", "確定", "計画"]
 )
 user = auth.uploader()
 with tab_upload:
@@ -300,3 +300,5 @@ with tab_correction:
     round_panels.correction_section(ctx, user)
 with tab_lock:
     round_panels.lock_section(ctx, user)
+with tab_plan:  # the plan's life (#14): blank plan workbook, new plan or revision, rollback
+    plan_upload.plan_tab(settings, user, next_start=int(data.plan["end_fy"]) + 1)
