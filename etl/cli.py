@@ -513,6 +513,40 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_outlook_backtest(args: argparse.Namespace) -> int:
+    """How often the outlook (見込み) as of each earlier year agreed with the final year's grade."""
+    from kpi import outlook
+
+    settings = _settings(args)
+    if not service.database_exists(settings):
+        raise KpiError(
+            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
+        )
+    with repository.open_db(settings.db_path) as con:
+        repository.init_schema(con, settings.grading)
+        known = [str(p) for p in repository.list_plans(con)["plan_id"]]
+        if args.plan_id and args.plan_id not in known:
+            raise KpiError(
+                f"計画「{args.plan_id}」はありません。登録されている計画: {'、'.join(known)}"
+            )
+        rows = repository.outlook_backtest_rows(con, settings.grading, args.plan_id)
+    scope = f"計画 {args.plan_id}" if args.plan_id else f"全計画（{len(known)} 件）"
+    print(f"見込みの検証（バックテスト）: {scope}")
+    print(outlook.BACKTEST_NOTE)
+    if rows.empty:
+        print("最終年度の実績が評価済みの指標がないため、検証できません。")
+        return EXIT_OK
+    if bool(rows["is_sample"].any()):
+        print("注意: 架空のサンプルデータによる結果です（実際の実績ではありません）。")
+    table, matrix = outlook.backtest(rows)
+    print()
+    print(format_table(table.astype(object).where(table.notna(), "―").to_dict("records")))
+    print()
+    print("見込み（行）と最終年度の実際の評価（列）の件数（全時点の合計）")
+    print(format_table(matrix.reset_index(names="").to_dict("records")))
+    return EXIT_OK
+
+
 def cmd_hash_password(args: argparse.Namespace) -> int:
     """Print the hash to put in .streamlit/secrets.toml ([kpi_auth] password_hash)."""
     from kpi.auth import hash_password
@@ -594,6 +628,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="架空のサンプルデータがあっても作る（全ページに「架空」と表示。試用のみ）",
     )
+    p = add(
+        "outlook-backtest",
+        cmd_outlook_backtest,
+        "見込み（傾向からの推計）を過去の年度で検証し、最終年度の評価との一致を表示する",
+    )
+    p.add_argument("--plan-id", help="計画ID（既定: すべての計画）")
     p = add(
         "hash-password", cmd_hash_password, "取込用パスワードのハッシュを作る（secrets.toml 用）"
     )

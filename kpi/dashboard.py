@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from kpi import outlook as outlook_rows
 from kpi.fiscal import era_name
 from kpi.status import (
     ALL_GRADES,
@@ -61,6 +62,8 @@ class PlanData:
     activities: pd.DataFrame
     sample_current: bool = False
     years: list[int] = field(default_factory=list)
+    # kpi_outlook of the plan: every KPI and as-of year (kpi/outlook.py, issue #15)
+    outlook: pd.DataFrame = field(default_factory=outlook_rows.empty)
 
     def __post_init__(self) -> None:
         self.years = list(range(int(self.plan["start_fy"]), int(self.plan["end_fy"]) + 1))
@@ -220,6 +223,8 @@ STATUS_COLUMNS = {
     "actual_value": "実績値",
     "achievement_rate": "達成率(%)",
     "grade": "評価",
+    "outlook": "見込み（その年度時点）",
+    "projected_value": "見込み値（最終年度）",
     "note": "備考",
     "listed_under": "掲載事業",
     "source": "データ区分",
@@ -245,6 +250,7 @@ def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> p
         comparator=rows["comparator"].map(COMPARATOR_EXPORT_WORDS),
         source=rows["upload_kind"].map(UPLOAD_KIND_WORDS),
     )
+    out = outlook_rows.export_columns(out, data.outlook)
     return out[list(STATUS_COLUMNS)].rename(columns=STATUS_COLUMNS).reset_index(drop=True)
 
 

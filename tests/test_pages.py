@@ -284,11 +284,14 @@ def test_reports_page_offers_the_files(app_env, monkeypatch):
     at = open_page("views/reports.py", policy=[2])
     text = texts(at)
     assert "基本方針: 2" in text and "事業" in text
-    # the public site zip is offered apart (disabled while sample values show): not one of these
     files = {
-        b.label: download(at, seen, b.label) for b in at.download_button if "公表用" not in b.label
+        b.key: download(at, seen, b.label)
+        for b in at.download_button
+        if b.key in ("dl-pdf", "dl-xlsx", "dl-csv")
     }
-    (pdf_name, pdf), (xlsx_name, xlsx), (csv_name, csv) = files.values()
+    pdf_name, pdf = files["dl-pdf"]
+    xlsx_name, xlsx = files["dl-xlsx"]
+    csv_name, csv = files["dl-csv"]
     assert pdf_name and pdf_name.endswith(".pdf") and pdf.startswith(b"%PDF")
     assert xlsx_name and xlsx_name.endswith(".xlsx")
     book = openpyxl.load_workbook(io.BytesIO(xlsx))

@@ -44,7 +44,8 @@ A11Y_CSS = """<style>
   outline: 3px solid #0b5cad;
   outline-offset: 1px;
 }
-.st-key-a11y-lang { display: none; }
+/* the lang script's container and its layout wrapper: no space, no flex gap */
+.st-key-a11y-lang, [data-testid="stLayoutWrapper"]:has(> .st-key-a11y-lang) { display: none; }
 </style>"""
 
 # Streamlit serves its index.html with <html lang="en"> and has no setting for it; a Japanese

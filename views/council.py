@@ -23,6 +23,7 @@ from kpi.fiscal import fy_label
 from kpi.status import GRADED, badge_text
 from ui import charts as ui_charts
 from ui import context
+from ui import outlook as outlook_blocks
 from ui.board import kpi_cards
 from ui.filters import clear_filters
 from ui.format import md, percent_text
@@ -101,6 +102,8 @@ if screen.kind == "summary":
     row = figures.columns(4)
     for col, g in zip(row, GRADED, strict=True):
         col.metric(badge_text(g), f"{counts[g]:,}")
+    # 見込み: only while the year is before the final one
+    forecast = outlook_blocks.counts_line(data, sel)
     table = by_policy(data, sel)
     if not table.empty:
         # the rate beside each policy: 達成率 = share of its evaluated KPIs at A
@@ -108,7 +111,7 @@ if screen.kind == "summary":
             f"基本方針{n}　達成率 {percent_text(r)}（評価済 {g}）"
             for n, r, g in zip(table["policy_no"], table["達成率(A)"], table["評価済"], strict=True)
         ]
-        fig = charts.grade_bars(table, "基本方針", height=260)
+        fig = charts.grade_bars(table, "基本方針", height=205 if forecast else 260)
         # 18 px everywhere: Streamlit's chart theme sets its own tick and legend sizes
         fig.update_layout(
             font=dict(size=18), legend=dict(font=dict(size=18)), uniformtext=dict(minsize=18)
@@ -119,12 +122,15 @@ if screen.kind == "summary":
         ui_charts.show(fig, key="council-bars", alt="基本方針ごとの評価の内訳", toolbar=False)
 elif screen.kind == "attention":
     if attention.empty:
-        st.success("C・D・未報告の指標はありません。", icon=":material/check_circle:")
+        st.success(
+            "C・D・未報告の指標、見込みが C・D の指標はありません。",
+            icon=":material/check_circle:",
+        )
     else:
         rows = attention[attention["kpi_id"].isin(screen.kpi_ids)]
         st.markdown(
-            f"{fy_label(sel.fiscal_year)}に C・D・未報告だった指標 {len(attention)} 件"
-            "（評価の低い順）。コメントは所管課の備考です。"
+            f"{fy_label(sel.fiscal_year)}に C・D・未報告だった指標と、見込み（傾向からの推計）が"
+            f" C・D の指標 {len(attention)} 件（評価の低い順）。コメントは所管課の備考です。"
         )
         st.table(attention_table(rows).set_index("指標ID"))
 elif screen.kind == "changes":

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kpi import outlook
 from kpi.dashboard import department_names, kpi_history, projects_of_kpi
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS, badge_text
@@ -64,7 +65,7 @@ st.caption(
 
 if kpi_id in drawable:
     ui_charts.show(
-        ui_charts.kpi_figure(ctx.plan_id, kpi_id),
+        ui_charts.kpi_figure(ctx.plan_id, kpi_id, outlook_year=sel.fiscal_year),
         key="detail-chart",
         alt=f"{kpi['kpi_name']}の年度別の目標と実績",
     )
@@ -74,6 +75,15 @@ else:
         "年度ごとの目標は下の表のとおりです。",
         icon=":material/notes:",
     )
+
+# 見込み (issue #15): will the final target be reached on the present trend? A forecast.
+forecast = outlook.row(data.outlook, kpi_id, sel.fiscal_year)
+if forecast is not None and forecast["outlook_grade"] != outlook.NOT_GRADED:
+    with st.container(border=True, key="outlook"):
+        st.markdown(f"**{fy_label(sel.fiscal_year)} 時点の{outlook.heading(forecast)}**")
+        st.markdown(md(outlook.describe(forecast, unit)))
+        fictional = "（架空のサンプルデータを含みます）" if forecast["is_sample"] else ""
+        st.caption(outlook.METHOD_NOTE + fictional)
 
 st.subheader("年度別", anchor=False)
 table = pd.DataFrame(

@@ -16,6 +16,7 @@ from kpi.fiscal import fy_label
 from kpi.status import GRADED, badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
+from ui import outlook as outlook_blocks
 from ui.board import kpi_cards
 from ui.format import md
 
@@ -47,12 +48,13 @@ st.header("要対応の指標", anchor=False)
 attention = needs_attention(data, sel)
 if attention.empty:
     st.success(
-        f"{fy_label(sel.fiscal_year)}に C・D・未報告の指標はありません。",
+        f"{fy_label(sel.fiscal_year)}に C・D・未報告の指標、見込みが C・D の指標はありません。",
         icon=":material/check_circle:",
     )
 else:
     st.caption(
-        f"C・D・未報告の指標 {len(attention)} 件（評価の低い順）。"
+        f"C・D・未報告の指標と、見込み（傾向からの推計）が C・D の指標 {len(attention)} 件"
+        "（評価の低い順）。"
         "コメントは実績とともに所管課から届いた備考です。"
     )
     # st.table wraps long comments instead of cutting them off at the window's edge
@@ -64,6 +66,8 @@ st.header(f"前年度比（{fy_label(sel.fiscal_year - 1)}から）", anchor=Fal
 cols = st.columns(4)
 for col, (movement, n) in zip(cols, moved.items(), strict=True):
     col.metric(md(f"{MOVEMENT_SYMBOLS[movement]} {movement}"), f"{n:,} 指標")
+
+outlook_blocks.counts_block(data, sel)  # 見込み: only while the year is before the final one
 
 st.header("基本方針別の状況", anchor=False)
 rates = policy_rates(data, sel)
