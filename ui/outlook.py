@@ -8,6 +8,7 @@ import streamlit as st
 from kpi import outlook
 from kpi.dashboard import PlanData, Selection
 from kpi.status import GRADED
+from ui.format import md
 
 
 def counts_block(data: PlanData, sel: Selection) -> None:
@@ -16,11 +17,11 @@ def counts_block(data: PlanData, sel: Selection) -> None:
     if s is None:
         return
     with st.container(key="outlook-counts"):
-        st.header(outlook.summary_title(s), anchor=False)
+        st.header(md(outlook.summary_title(s)), anchor=False)
         cols = st.columns(4)
         for col, g in zip(cols, GRADED, strict=True):
-            col.metric(outlook.badge(g), f"{s.counts[g]} 指標")
-        st.caption(outlook.summary_note(s))
+            col.metric(md(outlook.badge(g)), f"{s.counts[g]:,} 指標")
+        st.caption(md(outlook.summary_note(s)))
 
 
 def counts_line(data: PlanData, sel: Selection) -> bool:
@@ -31,5 +32,7 @@ def counts_line(data: PlanData, sel: Selection) -> bool:
         return False
     with st.container(key="outlook-line"):
         fictional = "（架空）" if s.is_sample else ""
-        st.markdown(f"**{outlook.summary_line(s)}**{fictional}", help=outlook.METHOD_NOTE)
+        st.markdown(  # text-safe: a constant note; the line is escaped
+            f"**{md(outlook.summary_line(s))}**{fictional}", help=outlook.METHOD_NOTE
+        )
     return True

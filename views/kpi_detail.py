@@ -83,10 +83,10 @@ else:
 forecast = outlook.row(data.outlook, kpi_id, sel.fiscal_year)
 if forecast is not None and forecast["outlook_grade"] != outlook.NOT_GRADED:
     with st.container(border=True, key="outlook"):
-        st.markdown(f"**{fy_label(sel.fiscal_year)} 時点の{outlook.heading(forecast)}**")
+        st.markdown(f"**{fy_label(sel.fiscal_year)} 時点の{md(outlook.heading(forecast))}**")
         st.markdown(md(outlook.describe(forecast, unit)))
         fictional = "（架空のサンプルデータを含みます）" if forecast["is_sample"] else ""
-        st.caption(outlook.METHOD_NOTE + fictional)
+        st.caption(outlook.METHOD_NOTE + fictional)  # text-safe: constants
 
 st.subheader("年度別", anchor=False)
 table = pd.DataFrame(
