@@ -280,7 +280,8 @@ def test_reports_page_offers_the_files(app_env, monkeypatch):
     at = open_page("views/reports.py", policy=[2])
     text = texts(at)
     assert "基本方針: 2" in text and "事業" in text
-    files = {b.label: download(at, seen, b.label) for b in at.download_button}
+    # the report and the data files (the public site's zip: tests/test_publish_page.py)
+    files = {b.label: download(at, seen, b.label) for b in at.download_button if b.key != "dl-site"}
     (pdf_name, pdf), (xlsx_name, xlsx), (csv_name, csv) = files.values()
     assert pdf_name and pdf_name.endswith(".pdf") and pdf.startswith(b"%PDF")
     assert xlsx_name and xlsx_name.endswith(".xlsx")
