@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui import context, errors, filters, style
 from ui.navigation import PAGES
+from ui.sample_banner import sample_banner
 
 st.set_page_config(
     page_title="ICT計画 KPI ダッシュボード", page_icon=":material/monitoring:", layout="wide"
@@ -27,9 +28,5 @@ with errors.boundary():
         chosen = filters.sidebar(data)
         context.store(context.build(plan_id, data, chosen))
         if data.sample_current:
-            st.warning(
-                "**架空のサンプルデータを表示しています。** 実際の実績ではありません。"
-                "実績ファイルを取り込むと置き換わり、サンプルの取込を取り消すと表示されなくなります。",
-                icon=":material/science:",
-            )
+            sample_banner(data, compact=navigation.url_path == "council")
     navigation.run()

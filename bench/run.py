@@ -217,6 +217,14 @@ def bench_build(sizes: list[str], repeats: int, big_repeats: int) -> list[dict]:
     return out
 
 
+def bench_report(sizes: list[str], repeats: int) -> list[dict]:
+    """The PDF of one plan: the same at every database size, so measured on the smallest."""
+    size = sizes[0]
+    log(f"report {size}")
+    res = run_step({"step": "report", "db": str(db_file(size, True)), "repeats": repeats})
+    return [{"size": size, **summary(res["times"]), "peak_mb": res["peak_mb"], **res["info"]}]
+
+
 def pages() -> list[str]:
     from ui.navigation import PAGES
 
@@ -367,6 +375,19 @@ def report(results: dict) -> str:
                 f"{s['build']['peak_mb']:.0f} / {s['rebuild']['peak_mb']:.0f} |"
             )
         lines.append("")
+    if results.get("report"):
+        lines += [
+            "### The council's PDF of one whole plan: seconds, median (min–max)",
+            "",
+            "| db | KPIs | build_report | PDF | peak MB |",
+            "|---|--:|--:|--:|--:|",
+        ]
+        for r in results["report"]:
+            lines.append(
+                f"| {r['size']} | {r['kpis']} | {spread(r)} | {r['bytes'] / 1e6:.1f} MB | "
+                f"{r['peak_mb']:.0f} |"
+            )
+        lines.append("")
     if results.get("pages"):
         lines += [
             "### Pages via AppTest: milliseconds per run, median (min–max)",
@@ -391,7 +412,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", nargs="+", choices=list(SIZES), help="database sizes (default: all)")
     p.add_argument(
-        "--only", nargs="+", choices=["actuals", "build", "pages"], help="benchmarks to run"
+        "--only",
+        nargs="+",
+        choices=["actuals", "build", "report", "pages"],
+        help="benchmarks to run",
     )
     p.add_argument("--repeats", type=int, help="runs per step (default 5; 3 at 1,741 plans)")
     p.add_argument(
@@ -403,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     sizes = args.sizes or (["seed", "47"] if args.quick else list(SIZES))
     sizes = [s for s in SIZES if s in sizes]
-    only = args.only or ["actuals", "build", "pages"]
+    only = args.only or ["actuals", "build", "report", "pages"]
     repeats = args.repeats or (2 if args.quick else 5)
     big_repeats = args.repeats or (2 if args.quick else 3)
     label = args.label or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -420,6 +444,9 @@ def main(argv: list[str] | None = None) -> int:
         save()
     if "build" in only:
         results["build"] = bench_build(sizes, repeats, args.build_repeats or big_repeats)
+        save()
+    if "report" in only:
+        results["report"] = bench_report(sizes, repeats)
         save()
     if "pages" in only:
         results["pages"] = bench_pages(sizes, repeats)

@@ -265,6 +265,31 @@ def rebuild(a: dict) -> tuple[list[float], dict]:
     return times, {"plans": len(result.changes), "changed": int(result.changed)}
 
 
+# ---------------------------------------------------------------- the PDF report
+
+
+def report(a: dict) -> tuple[list[float], dict]:
+    """The council's PDF of one whole plan (every KPI, its chart and year table), from data
+    already read: what `python -m etl report` and the reports page spend after the read."""
+    import datetime as dt
+
+    from etl.report import build_report
+    from kpi import service
+    from kpi.config import load_settings
+    from kpi.dashboard import Filters
+
+    settings = load_settings().with_db(a["db"])
+    plan_id = a.get("plan_id") or str(service.plans(settings)["plan_id"].iloc[0])
+    data = service.plan_data(settings, plan_id)
+    day = dt.date(2026, 11, 25)
+
+    def run():
+        return build_report(data, Filters(), as_of=day, sources=[], grading=settings.grading)
+
+    times, pdf = _timed(run, a["repeats"])
+    return times, {"kpis": int(data.status["kpi_id"].nunique()), "bytes": len(pdf)}
+
+
 # ---------------------------------------------------------------- pages
 
 
@@ -320,6 +345,7 @@ STEPS = {
         parse_plan_calamine,
         build,
         rebuild,
+        report,
         page,
     )
 }

@@ -301,8 +301,16 @@ class _Reader:
                 detail=detail,
                 file=self.filename,
                 hint=hint,
+                kpi_id=self.kpi_at(r),
             )
         )
+
+    def kpi_at(self, r: int) -> str:
+        """The 指標ID written in row `r`, for the problem table (blank when there is none)."""
+        if r <= self.header_row or r >= len(self.rows) or self.i_kpi >= len(self.rows[r]):
+            return ""
+        raw = self.rows[r][self.i_kpi]
+        return str(normalize_id(raw) or "") if not _blank(raw) else ""
 
     def warn(self, code: str, r: int, c: int, value: object, detail: object = "") -> None:
         self.problems.append(
@@ -313,6 +321,7 @@ class _Reader:
                 value=value,
                 detail=detail,
                 file=self.filename,
+                kpi_id=self.kpi_at(r),
             )
         )
 

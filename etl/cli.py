@@ -22,7 +22,8 @@ from etl.actuals_loader import (
 )
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected, problem_rows
-from etl.text_table import format_table
+from etl.text_table import format_table, inert_output
+from etl.who import operator_name
 from kpi import repository, service
 from kpi.config import ROOT, Settings, load_settings
 from kpi.dashboard import Filters, PlanData, select
@@ -512,6 +513,40 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_outlook_backtest(args: argparse.Namespace) -> int:
+    """How often the outlook (見込み) as of each earlier year agreed with the final year's grade."""
+    from kpi import outlook
+
+    settings = _settings(args)
+    if not service.database_exists(settings):
+        raise KpiError(
+            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
+        )
+    with repository.open_db(settings.db_path) as con:
+        repository.init_schema(con, settings.grading)
+        known = [str(p) for p in repository.list_plans(con)["plan_id"]]
+        if args.plan_id and args.plan_id not in known:
+            raise KpiError(
+                f"計画「{args.plan_id}」はありません。登録されている計画: {'、'.join(known)}"
+            )
+        rows = repository.outlook_backtest_rows(con, settings.grading, args.plan_id)
+    scope = f"計画 {args.plan_id}" if args.plan_id else f"全計画（{len(known)} 件）"
+    print(f"見込みの検証（バックテスト）: {scope}")
+    print(outlook.BACKTEST_NOTE)
+    if rows.empty:
+        print("最終年度の実績が評価済みの指標がないため、検証できません。")
+        return EXIT_OK
+    if bool(rows["is_sample"].any()):
+        print("注意: 架空のサンプルデータによる結果です（実際の実績ではありません）。")
+    table, matrix = outlook.backtest(rows)
+    print()
+    print(format_table(table.astype(object).where(table.notna(), "―").to_dict("records")))
+    print()
+    print("見込み（行）と最終年度の実際の評価（列）の件数（全時点の合計）")
+    print(format_table(matrix.reset_index(names="").to_dict("records")))
+    return EXIT_OK
+
+
 def cmd_hash_password(args: argparse.Namespace) -> int:
     """Print the hash to put in .streamlit/secrets.toml ([kpi_auth] password_hash)."""
     from kpi.auth import hash_password
@@ -541,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("build", cmd_build, "計画ワークブックからデータベースを作成・更新する")
     p.add_argument("--plan", default=str(DEFAULT_PLAN), help="計画ワークブック (.xlsx)")
-    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument(
         "--sample",
         action="store_true",
@@ -550,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("history", cmd_history, "取込履歴を表示する")
     p = add("load-actuals", cmd_load_actuals, "年度の実績ファイルを検証して取り込む")
     p.add_argument("file", help="実績ワークブック (.xlsx)")
-    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument("--dry-run", action="store_true", help="検証と変更内容の表示だけを行う")
     p.add_argument("--plan-id", help=PLAN_ID_HELP)
     p = add("template", cmd_template, "年度の実績入力テンプレートを書き出す")
@@ -565,7 +600,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="UPLOAD_ID",
         help="取込番号（history で確認）。複数や範囲（12-20）も可、まとめて取り消す",
     )
-    p.add_argument("--by", default=getpass.getuser(), help="実行者名")
+    p.add_argument("--by", default=operator_name(), help="実行者名（既定: OS に登録された氏名）")
     p.add_argument("--dry-run", action="store_true", help="変わる値の表示だけを行う")
     p = add("sample-workbook", cmd_sample_workbook, "架空のサンプル実績ワークブックを生成する")
     p.add_argument("--plan", default=str(DEFAULT_PLAN), help="計画ワークブック (.xlsx)")
@@ -594,12 +629,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="架空のサンプルデータがあっても作る（全ページに「架空」と表示。試用のみ）",
     )
     p = add(
+        "outlook-backtest",
+        cmd_outlook_backtest,
+        "見込み（傾向からの推計）を過去の年度で検証し、最終年度の評価との一致を表示する",
+    )
+    p.add_argument("--plan-id", help="計画ID（既定: すべての計画）")
+    p = add(
         "hash-password", cmd_hash_password, "取込用パスワードのハッシュを作る（secrets.toml 用）"
     )
     p.add_argument("--stdin", action="store_true", help="標準入力から 1 行読む（スクリプト用）")
     return parser
 
 
+@inert_output()  # text from files and names reaches the terminal inert (issue #10)
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

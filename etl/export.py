@@ -19,6 +19,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from etl.excel_safe import csv_safe_frame, set_value
 from etl.provenance import SAMPLE_WARNING, date_words
@@ -65,6 +66,7 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame], *, title: str | None = None)
             width = min(60, max(8, max(display_width(s) for s in sample) + 2))
             ws.column_dimensions[get_column_letter(c)].width = width
         ws.freeze_panes = ws.cell(row=top + 1, column=1)
+        _print_setup(ws, top)
         if len(frame.columns):
             ws.auto_filter.ref = (
                 f"A{top}:{get_column_letter(len(frame.columns))}{top + max(len(frame), 1)}"
@@ -72,6 +74,17 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame], *, title: str | None = None)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _print_setup(ws: Worksheet, header_row: int) -> None:
+    """Printed as the ICT division hands it round: A4 landscape, every column on the page's
+    width (as many pages down as needed), the header row repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{header_row}:{header_row}"
 
 
 def _plain(value: object) -> object:

@@ -6,7 +6,7 @@ code (tests assert codes and cells, never wording), what is wrong and how to fix
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
@@ -247,6 +247,7 @@ class Problem:
     fix: str = ""
     severity: str = ERROR
     file: str = ""
+    kpi_id: str = ""  # the 指標ID of the row, where the problem is in a row of KPI values
 
     @property
     def blocking(self) -> bool:
@@ -265,6 +266,7 @@ def problem(
     detail: object = "",
     file: str = "",
     hint: object = "",
+    kpi_id: str = "",
 ) -> Problem:
     """Build a Problem whose wording and severity come from the catalogue."""
     message, fix, severity, _ = CATALOGUE[code]
@@ -280,6 +282,7 @@ def problem(
         fix=fix.format(value=text, detail=detail, hint=hint),
         severity=severity,
         file=file,
+        kpi_id=kpi_id,
     )
 
 
@@ -310,25 +313,39 @@ class InputRejected(KpiError):
         super().__init__(f"{sum(p.blocking for p in problems)} 件のエラーがあります。")
 
 
+# Which KPI and what to do first (the clerk asks the department about a KPI, not a cell);
+# where, and the codes for support, after them (issue #10).
 PROBLEM_HEADERS = {
-    "severity": "区分",
-    "file": "ファイル",
-    "sheet": "シート",
-    "cell": "セル",
-    "value": "値",
-    "code": "コード",
+    "kpi_id": "指標ID",
+    "kpi_name": "指標名",
     "message": "内容",
     "fix": "直し方",
+    "cell": "セル",
+    "value": "値",
+    "severity": "区分",
+    "sheet": "シート",
+    "file": "ファイル",
+    "code": "コード",
 }
 SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告"}
 
 
-def problem_rows(problems: Iterable[Problem]) -> list[dict[str, str]]:
-    """Rows with Japanese headers, errors first: the one table every surface renders."""
+def problem_rows(
+    problems: Iterable[Problem], kpi_names: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """Rows with Japanese headers, errors first: the one table every surface renders.
+    `kpi_names` (指標ID -> 指標名) fills 指標名; without it (the CLI) there is no such column."""
     ordered = sorted(problems, key=lambda p: (p.severity != ERROR,))
     rows = []
     for p in ordered:
         row = p.as_row()
+        row["kpi_name"] = (kpi_names or {}).get(p.kpi_id, "")
         row["severity"] = SEVERITY_LABELS.get(p.severity, p.severity)
-        rows.append({label: row[key] for key, label in PROBLEM_HEADERS.items()})
+        rows.append(
+            {
+                label: row[key]
+                for key, label in PROBLEM_HEADERS.items()
+                if key != "kpi_name" or kpi_names is not None
+            }
+        )
     return rows

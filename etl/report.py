@@ -25,6 +25,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from etl.provenance import SAMPLE_WARNING, date_words
 from etl.static_charts import StaticCharts, half_width, is_missing
+from kpi import outlook
 from kpi.charts import format_value
 from kpi.config import Grading, load_settings
 from kpi.dashboard import (
@@ -62,6 +63,9 @@ BOTTOM_MARGIN = 18.0
 EPW = 210.0 - 2 * PAGE_MARGIN
 HEADLINE_WIDTHS = (20.0, 20.0, 22.0, 22.0, 22.0, 22.0, 22.0, 30.0)
 KPI_LIST_WIDTHS = (18.0, 60.0, 34.0, 26.0, 16.0, 26.0)
+# with the 見込み column (issue #15), while the selected year is before the final year
+KPI_LIST_OUTLOOK_WIDTHS = (18.0, 46.0, 30.0, 22.0, 15.0, 22.0, 27.0)
+OUTLOOK_WIDTHS = (36.0,) * 5  # A-D 見込み and 見込み算出不可
 YEAR_TABLE_WIDTHS = (28.0, 34.0, 24.0, 16.0, 26.0, 52.0)  # 年度 fits on one line
 LEGEND_WIDTHS = (40.0, 140.0)
 # A table cell wraps to at most this many lines; a longer text (a department's 1,000-character
@@ -71,6 +75,8 @@ MAX_CELL_LINES = 8
 TABLE_WIDTHS = {
     "headline": HEADLINE_WIDTHS,
     "kpi_list": KPI_LIST_WIDTHS,
+    "kpi_list_outlook": KPI_LIST_OUTLOOK_WIDTHS,
+    "outlook": OUTLOOK_WIDTHS,
     "year": YEAR_TABLE_WIDTHS,
     "legend": LEGEND_WIDTHS,
 }
@@ -241,6 +247,9 @@ class _Report:
         self.projects = data.projects.set_index("project_id")
         self.kpi_pages: dict[str, _Placed] = {}
         self.project_pages: dict[str, _Placed] = {}
+        # 見込み (issue #15): only while the selected year is before a final year
+        self.outlook = outlook.summary(data, self.sel)
+        self.outlook_rows = outlook.for_selection(data, self.sel).set_index("kpi_id")
 
     # --- building blocks
 
@@ -478,6 +487,7 @@ class _Report:
             colour=MUTED,
         )
         pdf.ln(3)
+        self.outlook_summary()
         self.heading("基本方針別の状況", size=12)
         self._policy_table()
         pdf.ln(1)
@@ -498,6 +508,30 @@ class _Report:
             colour=MUTED,
         )
         self.kpi_list()
+
+    def outlook_summary(self) -> None:
+        """見込み counts (issue #15): a forecast, said so in the heading and the note."""
+        s = self.outlook
+        if s is None:
+            return
+        self.heading(outlook.summary_title(s), size=12)
+        shown = (*GRADED, outlook.CANNOT)
+        self.table(
+            OUTLOOK_WIDTHS,
+            tuple(outlook.badge(g) for g in shown),
+            [tuple(str(s.counts[g]) for g in shown)],
+            align=("CENTER",) * len(shown),
+            size=9,
+        )
+        self.write(outlook.summary_note(s), size=8, colour=MUTED)
+        self.pdf.ln(2)
+
+    def outlook_words(self, kpi_id: str) -> str:
+        """The KPI's 見込み for the list and its block: '' unless a forecast or not computable."""
+        if self.outlook is None or kpi_id not in self.outlook_rows.index:
+            return ""
+        r = self.outlook_rows.loc[kpi_id].to_dict()
+        return outlook.export_words({**r, "kpi_id": kpi_id})
 
     def _policy_table(self) -> None:
         table = by_policy(self.data, self.sel)
@@ -534,13 +568,22 @@ class _Report:
                     ),
                     _rate(r["achievement_rate"]),
                     self.grade_cell(r["grade"]),
+                    *((self.outlook_words(str(r["kpi_id"])) or "―",) if self.outlook else ()),
                 )
             )
+        if self.outlook is None:
+            self.table(
+                KPI_LIST_WIDTHS,
+                ("指標ID", "指標名", "目標", "実績", "達成率", "評価"),
+                rows,
+                align=("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
+            )
+            return
         self.table(
-            KPI_LIST_WIDTHS,
-            ("指標ID", "指標名", "目標", "実績", "達成率", "評価"),
+            KPI_LIST_OUTLOOK_WIDTHS,
+            ("指標ID", "指標名", "目標", "実績", "達成率", "評価", "見込み（最終年度）"),
             rows,
-            align=("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
+            align=("CENTER", "LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
         )
 
     def project_sections(self) -> None:
@@ -624,7 +667,8 @@ class _Report:
                 for r in h.to_dict("records")
             )
         )
-        return 14.0 + (CHART_H_MM + 3 if self.has_chart(h) else 6.0) + table
+        facts = 14.0 + (4.5 if self.outlook_words(kpi_id) else 0.0)  # 見込み may take a line
+        return facts + (CHART_H_MM + 3 if self.has_chart(h) else 6.0) + table
 
     def kpi_block(self, kpi_id: str) -> None:
         pdf = self.pdf
@@ -646,8 +690,10 @@ class _Report:
         year_row = h[h["fiscal_year"] == self.fy]
         verdict = badge_text(_text(year_row["grade"].iloc[0])) if len(year_row) else "―"
         self.write(f"指標 {kpi_id}　{first['kpi_name']}", size=10.5, h=5.5)
+        forecast = self.outlook_words(kpi_id)
         self.write(
-            f"{_kpi_facts(first)}　／　{era_name(self.fy)}の評価: {verdict}",
+            f"{_kpi_facts(first)}　／　{era_name(self.fy)}の評価: {verdict}"
+            + (f"　／　見込み: {forecast}" if forecast else ""),
             size=8.5,
             h=4.5,
             colour=MUTED,

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from kpi import outlook
 from kpi.charts import format_value
 from kpi.dashboard import PlanData, Selection, by_policy
 from kpi.status import GRADED, NOT_REPORTED, STYLES, C, D, badge_text
@@ -62,6 +63,12 @@ def grade_reasons(year_status: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def default_reasons(data: PlanData, sel: Selection) -> list[pd.DataFrame]:
+    """The year's grades (C, D, 未報告) and, while the final year is ahead, the outlooks that
+    are a C or D forecast (見込み, issue #15; ranked after the grades)."""
+    return [grade_reasons(sel.year_status), outlook.attention_reasons(data, sel)]
+
+
 def lead_departments(data: PlanData) -> dict[str, str]:
     """KPI id -> the lead departments (主管課) of the project it is stored under."""
     d = data.departments[data.departments["role"] == "lead"].sort_values(["project_id", "seq"])
@@ -78,12 +85,12 @@ def needs_attention(
     """The 要対応 list of the selected year: every selected KPI that has a reason, worst
     first (rank, then the lower achievement rate, then printed order).
 
-    `reasons` defaults to `[grade_reasons(sel.year_status)]`; pass more frames of
+    `reasons` defaults to `default_reasons(data, sel)`; pass other frames of
     (kpi_id, reason, rank) to add reasons. KPIs outside the selection are ignored.
     Columns: kpi_id, kpi_name, grade, actual_value, unit, achievement_rate, note, lead, reason,
     rank, and the display texts grade_text, actual_text, target_text, rate_text.
     """
-    frames = [grade_reasons(sel.year_status)] if reasons is None else list(reasons)
+    frames = default_reasons(data, sel) if reasons is None else list(reasons)
     columns = [*ATTENTION_COLUMNS, "grade", "actual_value", "unit", "achievement_rate", "rank"]
     all_reasons = pd.concat([f[REASON_COLUMNS] for f in frames], ignore_index=True)
     year = sel.year_status.drop_duplicates("kpi_id")

@@ -7,6 +7,8 @@ colour-blind-safe colours with patterns, so it still reads in greyscale print.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,8 +27,7 @@ from kpi.status import (
 
 FONT = "Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 TARGET_COLOUR = "#000000"
-
-
+# plotly's spelling of the one chart vocabulary (kpi.status)
 PATTERNS = {g: m.plotly for g, m in GRADE_PATTERNS.items()}
 TARGET_SYMBOLS = {c: m.plotly for c, m in TARGET_MARKERS.items()}
 # A small layout instead of the "plotly_white" template: copying that template on every
@@ -63,13 +64,19 @@ def comparator_word(comparator: str | None) -> str:
 
 
 def kpi_figure(
-    history: pd.DataFrame, *, compact: bool = False, height: int | None = None
+    history: pd.DataFrame,
+    *,
+    compact: bool = False,
+    height: int | None = None,
+    outlook: Mapping[str, Any] | None = None,
 ) -> go.Figure:
     """Target versus actual of one KPI across the plan's years.
 
     Actuals are bars coloured and labelled by grade; numeric targets a black line whose
     marker shape tells the comparator (▲ 以上, ▼ 以下, ◆ =); text targets are noted above
-    the axis, since they cannot be drawn.
+    the axis, since they cannot be drawn. With `outlook` (a kpi_outlook row) that is a
+    forecast, a dotted line runs from the last actual to the projected final-year value,
+    labelled 見込み (issue #15).
     """
     h = history.sort_values("fiscal_year")
     unit = str(h["unit"].iloc[0]) if len(h) else ""
@@ -152,9 +159,12 @@ def kpi_figure(
                 text=f"{STYLES[g].symbol}未報告",
                 font=dict(size=10 if compact else 12, color="#555555"),
             )
+    projected = _add_projection(fig, outlook, unit, compact) if outlook is not None else None
     values = [v for v in actual if v is not None] + list(
         h.loc[numeric, "target_value"].astype(float)
     )
+    if projected is not None:
+        values.append(projected)
     top = max(values, default=1) or 1
     if unit == "%":
         top = max(top, 100)
@@ -177,6 +187,53 @@ def kpi_figure(
         hoverlabel=dict(font=dict(family=FONT)),
     )
     return fig
+
+
+PROJECTION_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple: apart from the grades and the target
+PROJECTION_NAME = "見込み（傾向からの推計）"
+
+
+def _add_projection(
+    fig: go.Figure, outlook: Mapping[str, Any], unit: str, compact: bool
+) -> float | None:
+    """The dotted 見込み line from the last actual to the final year; returns the projected
+    value drawn, or None when the outlook is not a forecast (no trend, or the final year's
+    own actual)."""
+    if outlook.get("basis") != "trend":
+        return None
+    last, final = outlook.get("last_point_year"), outlook.get("final_year")
+    if last is None or final is None or pd.isna(last) or pd.isna(final) or last >= final:
+        return None
+    value = float(outlook["projected_value"])
+    end = short_year(int(final))
+    fig.add_scatter(
+        x=[short_year(int(last)), end],
+        y=[float(outlook["last_point_value"]), value],
+        name=PROJECTION_NAME,
+        mode="lines+markers",
+        line=dict(color=PROJECTION_COLOUR, width=3, dash="dot"),
+        marker=dict(size=[0, 10 if compact else 13], symbol="circle-open", color=PROJECTION_COLOUR),
+        cliponaxis=False,
+        customdata=[[int(outlook["points"])], [int(outlook["points"])]],
+        hovertemplate=(
+            "%{x}<br>見込み %{y:,.4~g}<br>実績%{customdata[0]}年度分から最小二乗法で推計"
+            "（予測であり確定値ではありません）<extra></extra>"
+        ),
+    )
+    # A boxed label: it stays readable where the line crosses a later year's bar.
+    fig.add_annotation(
+        x=end,
+        y=value,
+        text=f"見込み {format_value(round(value, 1), unit)}",
+        name="projection-label",
+        showarrow=False,
+        yshift=18,
+        bgcolor="rgba(255,255,255,0.9)",
+        bordercolor=PROJECTION_COLOUR,
+        borderwidth=1,
+        font=dict(size=10 if compact else 13, color="#7A3D63"),
+    )
+    return value
 
 
 def _wrap(text: str, width: int) -> str:

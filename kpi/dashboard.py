@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from kpi import outlook as outlook_rows
 from kpi.fiscal import era_name
 from kpi.status import (
     ALL_GRADES,
@@ -61,6 +62,8 @@ class PlanData:
     activities: pd.DataFrame
     sample_current: bool = False
     years: list[int] = field(default_factory=list)
+    # kpi_outlook of the plan: every KPI and as-of year (kpi/outlook.py, issue #15)
+    outlook: pd.DataFrame = field(default_factory=outlook_rows.empty)
 
     def __post_init__(self) -> None:
         self.years = list(range(int(self.plan["start_fy"]), int(self.plan["end_fy"]) + 1))
@@ -208,6 +211,8 @@ STATUS_COLUMNS = {
     "measure_id": "事業推進計画",
     "project_id": "事業番号",
     "project_name": "事業名",
+    "lead": "主管課等",
+    "related": "関係課等",
     "kpi_id": "指標ID",
     "kpi_name": "指標名",
     "unit": "単位",
@@ -218,6 +223,8 @@ STATUS_COLUMNS = {
     "actual_value": "実績値",
     "achievement_rate": "達成率(%)",
     "grade": "評価",
+    "outlook": "見込み（その年度時点）",
+    "projected_value": "見込み値（最終年度）",
     "note": "備考",
     "listed_under": "掲載事業",
     "source": "データ区分",
@@ -230,7 +237,10 @@ def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> p
     rows = sel.status if all_years else sel.year_status
     home = data.projects.set_index("project_id")
     listed = data.listings.groupby("kpi_id")["project_id"].agg(lambda s: "、".join(s))
+    departments = department_names(data)  # who to ask about a KPI (issue #10)
     out = rows.assign(
+        lead=rows["home_project_id"].map(departments["lead"]),
+        related=rows["home_project_id"].map(departments["related"]),
         project_id=rows["home_project_id"],
         project_name=rows["home_project_id"].map(home["project_name"]),
         measure_id=rows["home_project_id"].map(home["measure_id"]),
@@ -240,6 +250,7 @@ def status_table(data: PlanData, sel: Selection, *, all_years: bool = True) -> p
         comparator=rows["comparator"].map(COMPARATOR_EXPORT_WORDS),
         source=rows["upload_kind"].map(UPLOAD_KIND_WORDS),
     )
+    out = outlook_rows.export_columns(out, data.outlook)
     return out[list(STATUS_COLUMNS)].rename(columns=STATUS_COLUMNS).reset_index(drop=True)
 
 

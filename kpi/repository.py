@@ -181,12 +181,18 @@ def open_db(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.Duc
 
 
 def init_schema(con: duckdb.DuckDBPyConnection, grading: Grading) -> None:
-    """Create tables, views and macros if missing; bake the configured grade bands into kpi_status."""
+    """Create tables, views and macros if missing; bake the configured grade bands into
+    kpi_status and kpi_outlook."""
     with _write_lock:
         con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
         con.execute(
             "CREATE OR REPLACE VIEW kpi_status AS "
             f"SELECT * FROM kpi_status_at(current_date, {float(grading.grade_b_min)}, "
+            f"{float(grading.grade_c_min)})"
+        )
+        con.execute(
+            "CREATE OR REPLACE VIEW kpi_outlook AS "
+            f"SELECT * FROM kpi_outlook_of({float(grading.grade_b_min)}, "
             f"{float(grading.grade_c_min)})"
         )
 
@@ -674,3 +680,34 @@ def upload_note_counts(con: duckdb.DuckDBPyConnection, upload_ids: list[int]) ->
         {"ids": [int(i) for i in upload_ids]},
     ).fetchall()
     return {int(uid): int(n) for uid, n in rows}
+
+
+# ---------------------------------------------------------------- outlook (見込み, issue #15)
+
+
+def outlook(con: duckdb.DuckDBPyConnection, plan_id: str, grading: Grading) -> pd.DataFrame:
+    """kpi_outlook of one plan: every KPI and as-of year, with the configured bands."""
+    return con.execute(
+        "SELECT * FROM kpi_outlook_of(?, ?, plan_filter := ?) ORDER BY kpi_id, as_of_year",
+        [grading.grade_b_min, grading.grade_c_min, plan_id],
+    ).df()
+
+
+def outlook_backtest_rows(
+    con: duckdb.DuckDBPyConnection, grading: Grading, plan_id: str | None = None
+) -> pd.DataFrame:
+    """For every KPI whose final year has a graded actual: its outlook as of each earlier year
+    beside the grade the final year got (the same bands)."""
+    return con.execute(
+        """
+        SELECT o.plan_id, o.kpi_id, o.as_of_year, o.final_year, o.points, o.outlook_grade,
+               o.projected_value, s.actual_value AS final_actual, s.grade AS final_grade,
+               o.is_sample OR coalesce(s.is_sample, false) AS is_sample
+        FROM kpi_outlook_of($b, $c, plan_filter := $plan) o
+        JOIN kpi_status_at(current_date, $b, $c, plan_filter := $plan) s
+            ON s.plan_id = o.plan_id AND s.kpi_id = o.kpi_id AND s.fiscal_year = o.final_year
+        WHERE o.as_of_year < o.final_year AND s.grade IN ('A', 'B', 'C', 'D')
+        ORDER BY o.plan_id, o.kpi_id, o.as_of_year
+        """,
+        {"b": grading.grade_b_min, "c": grading.grade_c_min, "plan": plan_id},
+    ).df()

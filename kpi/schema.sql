@@ -176,6 +176,37 @@ SELECT a.*
 FROM kpi_actuals a
 WHERE NOT EXISTS (SELECT 1 FROM kpis k WHERE k.plan_id = a.plan_id AND k.kpi_id = a.kpi_id);
 
+-- The grading rules of DESIGN 6 for one value against one target, as scalar macros: the
+-- grades of kpi_status_at and the outlook of kpi_outlook_of (a projected value graded against
+-- the final target) are the same rules, written once.
+-- Achievement rate (%): actual / target for higher and maintain, target / actual for lower
+-- (an actual of 0 on a lower KPI is 100); NULL when either side is missing.
+CREATE OR REPLACE MACRO kpi_achievement_rate(direction, target_value, actual_value) AS
+CASE
+    WHEN target_value IS NULL OR actual_value IS NULL THEN NULL
+    WHEN direction = 'lower' THEN
+        CASE WHEN actual_value = 0 THEN 100.0 ELSE target_value / actual_value * 100 END
+    WHEN target_value = 0 THEN 100.0
+    ELSE actual_value / target_value * 100
+END;
+
+CREATE OR REPLACE MACRO kpi_met(comparator, target_value, actual_value) AS
+CASE
+    WHEN target_value IS NULL OR actual_value IS NULL THEN NULL
+    WHEN comparator = '<=' THEN actual_value <= target_value
+    ELSE actual_value >= target_value   -- '>=' and '=' (more often than planned is fine)
+END;
+
+-- A / B / C / D from met and the rate, with the band edges b_min / c_min (config.toml).
+CREATE OR REPLACE MACRO kpi_grade_of(met, achievement_rate, b_min, c_min) AS
+CASE
+    WHEN met IS NULL THEN NULL
+    WHEN met THEN 'A'
+    WHEN achievement_rate >= b_min THEN 'B'
+    WHEN achievement_rate >= c_min THEN 'C'
+    ELSE 'D'
+END;
+
 -- Grading (DESIGN 6) for every KPI and every fiscal year of its plan, as of a date.
 -- as_of decides only whether a year has ended (未報告 vs 対象年度前); the actuals are always the
 -- current ones, so this is not a snapshot of what was known on that date.
@@ -211,18 +242,8 @@ WITH plan_years AS (
         ON n.plan_id = b.plan_id AND n.kpi_id = b.kpi_id AND n.fiscal_year = b.fiscal_year
 ), rated AS (
     SELECT *,
-        CASE
-            WHEN target_value IS NULL OR actual_value IS NULL THEN NULL
-            WHEN direction = 'lower' THEN
-                CASE WHEN actual_value = 0 THEN 100.0 ELSE target_value / actual_value * 100 END
-            WHEN target_value = 0 THEN 100.0
-            ELSE actual_value / target_value * 100
-        END AS achievement_rate,
-        CASE
-            WHEN target_value IS NULL OR actual_value IS NULL THEN NULL
-            WHEN comparator = '<=' THEN actual_value <= target_value
-            ELSE actual_value >= target_value   -- '>=' and '=' (more often than planned is fine)
-        END AS met
+        kpi_achievement_rate(direction, target_value, actual_value) AS achievement_rate,
+        kpi_met(comparator, target_value, actual_value) AS met
     FROM noted
 )
 SELECT plan_id, kpi_id, fiscal_year, target_value, comparator, target_text,
@@ -230,13 +251,96 @@ SELECT plan_id, kpi_id, fiscal_year, target_value, comparator, target_text,
        CASE
            WHEN target_text IS NULL THEN '目標なし'
            WHEN target_value IS NULL THEN '評価対象外'
-           WHEN actual_value IS NOT NULL THEN
-               CASE WHEN met THEN 'A'
-                    WHEN achievement_rate >= b_min THEN 'B'
-                    WHEN achievement_rate >= c_min THEN 'C'
-                    ELSE 'D' END
+           WHEN actual_value IS NOT NULL THEN kpi_grade_of(met, achievement_rate, b_min, c_min)
            WHEN year_ended THEN '未報告'
            ELSE '対象年度前'
        END AS grade,
        met, note, upload_id, direction, cumulative, is_sample
 FROM rated;
+
+-- 見込み (issue #15): will each KPI reach its final target on the present trend? One row per
+-- plan, KPI and as-of fiscal year Y of its plan. The method (docs/decisions.md "Outlook"):
+--   points: the current actuals of the plan's years <= Y (after corrections and rollbacks);
+--   final_year N: the last year of the plan with a numeric target for the KPI;
+--   with >= 2 points, an ordinary least-squares line value = a + b * fiscal_year through them
+--   (regr_slope / regr_intercept; the intercept is taken at x = fiscal_year - N, so it is the
+--   line's value at N); projected_value = that value, floored at 0 (values are never negative);
+--   outlook_grade = the grade projected_value gets against N's target, by the rules above;
+--   when Y >= N and N has an actual, the outlook is N's own grade (basis 'actual');
+--   fewer than two points: '見込み算出不可'; no numeric target in any year: '評価対象外'.
+-- A cumulative KPI is fitted on its values as reported. is_sample: a point is fictional.
+-- The view kpi_outlook (created by the app with the configured bands) is this for every plan.
+CREATE OR REPLACE MACRO kpi_outlook_of(b_min, c_min, plan_filter := NULL) AS TABLE
+WITH plan_periods AS (
+    SELECT plan_id, start_fy, end_fy FROM plans
+    WHERE plan_filter IS NULL OR plan_id = plan_filter
+), plan_kpis AS (
+    SELECT k.plan_id, k.kpi_id, k.direction, p.start_fy, p.end_fy
+    FROM kpis k
+    JOIN plan_periods p ON p.plan_id = k.plan_id
+    WHERE plan_filter IS NULL OR k.plan_id = plan_filter
+), finals AS (
+    SELECT plan_id, kpi_id, max(fiscal_year) AS final_year
+    FROM kpi_targets
+    WHERE target_value IS NOT NULL AND (plan_filter IS NULL OR plan_id = plan_filter)
+    GROUP BY plan_id, kpi_id
+), final_targets AS (
+    SELECT f.plan_id, f.kpi_id, f.final_year, t.target_value, t.comparator
+    FROM finals f
+    JOIN kpi_targets t
+        ON t.plan_id = f.plan_id AND t.kpi_id = f.kpi_id AND t.fiscal_year = f.final_year
+), as_of_years AS (
+    SELECT plan_id, kpi_id, direction, start_fy,
+           CAST(unnest(range(start_fy, end_fy + 1)) AS INTEGER) AS as_of_year
+    FROM plan_kpis
+), points AS (
+    SELECT * FROM kpi_actuals_current_of(plan_filter := plan_filter)
+), fits AS (
+    SELECT y.plan_id, y.kpi_id, y.as_of_year, any_value(y.direction) AS direction,
+           any_value(t.final_year) AS final_year,
+           any_value(t.target_value) AS final_target_value,
+           any_value(t.comparator) AS final_comparator,
+           count(a.actual_value) AS points,
+           regr_slope(a.actual_value, a.fiscal_year) AS slope,
+           regr_intercept(a.actual_value, a.fiscal_year - t.final_year) AS line_at_final,
+           max(a.actual_value) FILTER (WHERE a.fiscal_year = t.final_year) AS final_actual,
+           max(a.fiscal_year) AS last_point_year,
+           arg_max(a.actual_value, a.fiscal_year) AS last_point_value,
+           coalesce(bool_or(a.is_sample), false) AS is_sample
+    FROM as_of_years y
+    LEFT JOIN final_targets t ON t.plan_id = y.plan_id AND t.kpi_id = y.kpi_id
+    LEFT JOIN points a
+        ON a.plan_id = y.plan_id AND a.kpi_id = y.kpi_id
+       AND a.fiscal_year BETWEEN y.start_fy AND y.as_of_year
+    GROUP BY y.plan_id, y.kpi_id, y.as_of_year
+), projected AS (
+    SELECT *,
+        CASE
+            WHEN final_year IS NULL THEN NULL
+            WHEN as_of_year >= final_year AND final_actual IS NOT NULL THEN 'actual'
+            WHEN points >= 2 THEN 'trend'
+        END AS basis
+    FROM fits
+), valued AS (
+    SELECT *,
+        CASE basis
+            WHEN 'actual' THEN final_actual
+            WHEN 'trend' THEN greatest(line_at_final, 0.0)
+        END AS projected_value
+    FROM projected
+)
+SELECT plan_id, kpi_id, as_of_year, points, slope, projected_value, final_year,
+       final_target_value,
+       CASE
+           WHEN final_year IS NULL THEN '評価対象外'
+           WHEN basis IS NULL THEN '見込み算出不可'
+           ELSE kpi_grade_of(
+               kpi_met(final_comparator, final_target_value, projected_value),
+               kpi_achievement_rate(direction, final_target_value, projected_value),
+               b_min, c_min)
+       END AS outlook_grade,
+       is_sample,
+       final_comparator, direction, basis,
+       kpi_achievement_rate(direction, final_target_value, projected_value) AS projected_rate,
+       last_point_year, last_point_value
+FROM valued;

@@ -61,6 +61,7 @@ def plan_data(settings: Settings, plan_id: str) -> PlanData:
             departments=repository.departments(con, plan_id),
             activities=repository.activities(con, plan_id),
             sample_current=repository.sample_is_current(con, plan_id),
+            outlook=repository.outlook(con, plan_id, settings.grading),
         )
 
 

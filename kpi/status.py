@@ -43,8 +43,8 @@ STYLES: dict[str, GradeStyle] = {
 
 
 # The chart vocabulary, one spelling per renderer: plotly draws the app's interactive charts
-# (kpi/charts.py), matplotlib the PDF's (etl/static_charts.py), SVG text the small multiples
-# (kpi/svg_charts.py). Every renderer takes its marks from here, never from a copy.
+# (kpi/charts.py), matplotlib the PDF's (etl/static_charts.py), SVG the board's small multiples
+# (kpi/svg_charts.py) and the public site's charts (etl/publish/svg.py). Every renderer takes its marks from here, never from a copy.
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Pattern:
 
     plotly: str
     matplotlib: str  # matplotlib draws one hatch character sparsely: three match plotly's one
+    svg: str  # a path in an 8 x 8 tile (the public site's inline SVG); "" = plain fill
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,13 @@ class Marker:
 
 
 GRADE_PATTERNS: dict[str, Pattern] = {
-    A: Pattern("", ""),
-    B: Pattern("/", "///"),
-    C: Pattern("x", "xxx"),
-    D: Pattern(".", "..."),
-    NOT_REPORTED: Pattern("-", "---"),
+    A: Pattern("", "", ""),
+    B: Pattern("/", "///", "M0,8 L8,0 M-2,2 L2,-2 M6,10 L10,6"),
+    C: Pattern("x", "xxx", "M0,0 L8,8 M8,0 L0,8"),
+    D: Pattern(".", "...", "M2,2 h0.01 M6,6 h0.01"),
+    NOT_REPORTED: Pattern("-", "---", "M0,4 H8"),
 }
-NO_PATTERN = Pattern("", "")
+NO_PATTERN = Pattern("", "", "")
 TARGET_MARKERS: dict[str, Marker] = {
     ">=": Marker("triangle-up", "^", "▲"),
     "<=": Marker("triangle-down", "v", "▼"),

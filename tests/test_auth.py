@@ -1,6 +1,9 @@
 """The upload password: hashing, constant-time verification, throttling, the launcher."""
 
-from kpi.auth import Throttle, hash_password, one_time_password, verify_password
+import threading
+import time
+
+from kpi.auth import Throttle, hash_password, one_time_password, verify_password, wait_words
 from ui.launch import auth_configured
 
 
@@ -17,20 +20,77 @@ def test_malformed_hashes_never_match():
         assert not verify_password("anything", stored)
 
 
-def test_throttle_grows_and_resets():
+def test_throttle_grows_per_client_and_resets():
     t = Throttle(max_delay=8)
-    assert t.wait_seconds(now=100) == 0
-    t.record(False, now=100)
-    assert t.wait_seconds(now=100) == 1
-    t.record(False, now=100)
-    t.record(False, now=100)
-    assert t.wait_seconds(now=100) == 4
+    assert t.begin("a", now=100) == 0
+    t.finish("a", False, now=100)
+    assert t.wait_seconds("a", now=100) == 1
+    assert t.wait_seconds("b", now=100) == 0  # another client is not slowed down
+    for _ in range(2):
+        t.begin("a", now=1000)
+        t.finish("a", False, now=100)
+    assert t.wait_seconds("a", now=100) == 4
     for _ in range(10):
-        t.record(False, now=100)
-    assert t.wait_seconds(now=100) == 8  # capped
-    assert t.wait_seconds(now=200) == 0
-    t.record(True)
-    assert t.failures == 0
+        t.begin("a", now=1000)
+        t.finish("a", False, now=100)
+    assert t.wait_seconds("a", now=100) == 8  # capped
+    assert t.wait_seconds("a", now=200) == 0
+    assert t.begin("a", now=200) == 0
+    t.finish("a", True, now=200)
+    t.begin("a", now=200)
+    t.finish("a", False, now=200)
+    assert t.wait_seconds("a", now=200) == 1  # a success started the count again
+
+
+def test_a_second_attempt_while_the_first_is_checked_is_refused():
+    t = Throttle()
+    assert t.begin("a", now=100) == 0
+    assert t.begin("a", now=100) >= 1  # reserved: the same client cannot race it
+    t.finish("a", True, now=100)
+    assert t.begin("a", now=100) == 0
+
+
+def test_six_concurrent_guesses_of_one_client_get_one_check():
+    t = Throttle()
+    checks = []
+    barrier = threading.Barrier(6)
+
+    def guess() -> None:
+        barrier.wait()
+        t.attempt("same-browser", lambda: checks.append(1) or time.sleep(0.3) or False)
+
+    threads = [threading.Thread(target=guess) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(checks) == 1
+
+
+def test_many_clients_guessing_are_throttled_together_with_a_ceiling():
+    t = Throttle(global_free=3, global_window=60, global_ceiling=2)
+    for i in range(3):  # three failures from three clients
+        assert t.begin(f"attacker-{i}", now=100) == 0
+        t.finish(f"attacker-{i}", False, now=100)
+    assert t.begin("attacker-9", now=100) == 0  # the next one may try, but now all wait
+    t.finish("attacker-9", False, now=100)
+    waits = [t.begin(f"fresh-{i}", now=100.5) for i in range(6)]
+    assert all(0 < w <= 2 for w in waits)  # six fresh sessions at once get no check
+    # however long an attacker keeps failing, the clerk never waits more than the ceiling
+    now, checked = 100.0, 0
+    for _ in range(200):
+        now += 2
+        if t.begin("attacker-9", now=now) == 0:
+            checked += 1
+            t.finish("attacker-9", False, now=now)
+        assert t.wait_seconds("clerk", now=now) <= 2
+    assert checked < 25  # the attacker itself waits longer and longer (up to 30 s)
+
+
+def test_the_wait_is_never_said_as_zero_seconds():
+    assert wait_words(0.2) == "1 秒"
+    assert wait_words(0.0) == "1 秒"
+    assert wait_words(2.01) == "3 秒"
 
 
 def test_one_time_passwords_differ_and_launcher_detects_configuration():

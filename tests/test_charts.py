@@ -99,10 +99,11 @@ def test_format_value():
 
 
 def test_every_renderer_speaks_the_one_chart_vocabulary():
-    """The app's plotly chart, the PDF's matplotlib chart and the board's SVG take their grade
-    patterns and target markers from kpi.status, so changing a mark there changes all three."""
+    """The app's plotly chart, the PDF's matplotlib chart, the board's and the public site's
+    SVG take their grade patterns and target markers from kpi.status: one place to change."""
     from matplotlib.figure import Figure
 
+    from etl.publish import svg as publish_svg
     from etl.report import font_path
     from etl.static_charts import StaticCharts
     from kpi.status import GRADE_PATTERNS, TARGET_MARKERS
@@ -125,3 +126,7 @@ def test_every_renderer_speaks_the_one_chart_vocabulary():
         charts.close()
 
     assert TARGET_MARKERS["<="].glyph in kpi_svg(h)
+
+    public = publish_svg.kpi_chart(h, selected_year=2025, chart_id="k", labelled_by="c")
+    assert GRADE_PATTERNS["B"].svg in public and GRADE_PATTERNS["D"].svg in public
+    assert TARGET_MARKERS["<="].glyph in public

@@ -180,3 +180,34 @@ def test_export_exit_codes(seed_db: Settings, tmp_path: Path, capsys):
         main(["export", "--db", str(seed_db.db_path), "--out", str(tmp_path / "y.csv"),
               "--policy", "one"])  # fmt: skip
     assert exc.value.code == EXIT_USAGE
+
+
+# ------------------------------------------------ issue #10 item 15: who to ask, and printing
+
+
+def test_exports_name_the_lead_and_related_departments(seed_db):
+    from etl.export import export_bytes
+
+    data = service.plan_data(seed_db, "hadano-r3-r7")
+    text = export_bytes(data, Filters(), "csv", as_of=seed_db.today()).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    telework = next(r for r in rows if r["指標ID"] == "2-3-1-1")
+    assert "人事課" in telework["主管課等"]
+    assert "主管課等" in rows[0] and "関係課等" in rows[0]
+    book = openpyxl.load_workbook(
+        io.BytesIO(export_bytes(data, Filters(), "xlsx", as_of=seed_db.today()))
+    )
+    headers = [c.value for c in book["評価一覧"][1]]
+    assert "主管課等" in headers and "関係課等" in headers
+
+
+def test_excel_exports_print_landscape_fit_to_width_with_titles():
+    from etl.export import to_excel_bytes
+
+    frame = pd.DataFrame({"指標ID": ["1-1-1-1"] * 3, "指標名": ["名前"] * 3})
+    for title, header_row in ((None, 1), ("評価一覧", 3)):
+        ws = openpyxl.load_workbook(io.BytesIO(to_excel_bytes({"表": frame}, title=title)))["表"]
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.print_title_rows.replace("$", "") == f"{header_row}:{header_row}"

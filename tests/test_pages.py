@@ -50,9 +50,13 @@ def open_page(page: str, **filters) -> AppTest:
     return at
 
 
+def plain(markdown: str) -> str:
+    """The text a reader sees: data is Markdown-escaped (ui.format.md)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
 def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    return "\n".join(parts)
+    return plain("\n".join([m.value for m in at.markdown] + [c.value for c in at.caption]))
 
 
 def frame(at: AppTest, column: str):
@@ -122,7 +126,7 @@ def test_kpi_detail_lists_only_filtered_kpis(app_env):
 def test_kpi_detail_shows_grade_table_and_project(app_env):
     at = open_page("views/kpi_detail.py")
     at.selectbox(key="kpi_pick").set_value("2-5-3-3").run()
-    assert at.header[0].value.startswith("2-5-3-3")
+    assert plain(at.header[0].value).startswith("2-5-3-3")
     years = frame(at, "評価")
     assert len(years) == 5 and years["目標値"].str.contains("以下").all()
     assert "低いほど良い" in texts(at)
@@ -152,7 +156,7 @@ def test_a_link_to_an_unknown_kpi_says_so(app_env):
     at.switch_page("views/kpi_detail.py")
     at.query_params["kpi"] = "9-9-9-9"
     at.run()
-    assert any("9-9-9-9" in w.value and "見つからない" in w.value for w in at.warning)
+    assert any("9-9-9-9" in plain(w.value) and "見つからない" in w.value for w in at.warning)
     assert at.selectbox(key="kpi_pick").value == "1-1-2-1"
 
 
@@ -280,9 +284,14 @@ def test_reports_page_offers_the_files(app_env, monkeypatch):
     at = open_page("views/reports.py", policy=[2])
     text = texts(at)
     assert "基本方針: 2" in text and "事業" in text
-    # the report and the data files (the public site's zip: tests/test_publish_page.py)
-    files = {b.label: download(at, seen, b.label) for b in at.download_button if b.key != "dl-site"}
-    (pdf_name, pdf), (xlsx_name, xlsx), (csv_name, csv) = files.values()
+    files = {
+        b.key: download(at, seen, b.label)
+        for b in at.download_button
+        if b.key in ("dl-pdf", "dl-xlsx", "dl-csv")
+    }
+    pdf_name, pdf = files["dl-pdf"]
+    xlsx_name, xlsx = files["dl-xlsx"]
+    csv_name, csv = files["dl-csv"]
     assert pdf_name and pdf_name.endswith(".pdf") and pdf.startswith(b"%PDF")
     assert xlsx_name and xlsx_name.endswith(".xlsx")
     book = openpyxl.load_workbook(io.BytesIO(xlsx))

@@ -162,8 +162,8 @@ def test_report_cover_states_plan_year_filters_date_and_sources(full):
     assert flat(str(data.plan["organization"])) in cover
     assert "令和7年度(2025)" in cover
     assert "絞り込みなし" in cover
-    assert "2026年5月1日" in cover
-    assert re.search(r"実績:actuals_2025\.xlsx（#\d+,2026-05-01,情報政策課）", cover)
+    assert "令和8年5月1日" in cover  # the era, as a city's documents write dates (issue #10)
+    assert re.search(r"実績:actuals_2025\.xlsx（取込番号\d+、令和8年5月1日、情報政策課）", cover)
     assert "架空" not in "".join(texts)  # no sample upload here
 
 
@@ -366,8 +366,10 @@ def test_source_lines_list_the_plan_and_the_uploads_in_use(seed_db: Settings):
     upload_id = graded_actuals(seed_db)
     data = service.plan_data(seed_db, plan_id_of(seed_db))
     lines = provenance.source_lines(service.upload_history(seed_db, plan_id_of(seed_db)), data)
-    assert lines[0].startswith("計画: plan.xlsx（#")
-    assert lines[-1] == f"実績: actuals_2025.xlsx（#{upload_id}, 2026-05-01, 情報政策課）"
+    assert lines[0].startswith("計画: plan.xlsx（取込番号 ")
+    assert (
+        lines[-1] == f"実績: actuals_2025.xlsx（取込番号 {upload_id}、令和8年5月1日、情報政策課）"
+    )
 
 
 # ---------------------------------------------------------------- command line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -92,6 +93,27 @@ def test_login_required_and_wrong_password_refused(db):
     assert not at.file_uploader
 
 
+def test_a_forgotten_name_is_not_a_failed_password(db):
+    at = upload_page()
+    for _ in range(4):
+        at.text_input(key="login_password").input("wrong")
+        next(b for b in at.button if b.label == "ログイン").click()
+        at.run()
+        assert any("お名前を入力" in e.value for e in at.error)
+    at = login(at)  # no wait imposed by the forgotten names
+    assert at.file_uploader, [e.value for e in at.error]
+
+
+def test_a_wrong_password_says_how_long_to_wait_never_zero_seconds(db):
+    at = login(upload_page(), "wrong")
+    message = " ".join(e.value for e in at.error)
+    assert "パスワードが違います" in message and "1 秒" in message
+    at = login(at, "wrong again")  # refused by the throttle or checked: a wait either way
+    message = " ".join(e.value for e in at.error)
+    assert re.search(r"[1-9]\d* 秒", message) and "0 秒" not in message
+    assert not at.file_uploader
+
+
 def test_without_any_authentication_nobody_uploads(db, monkeypatch):
     monkeypatch.delenv("KPI_UPLOAD_PASSWORD_HASH")
     at = upload_page()
@@ -143,7 +165,7 @@ def test_preview_then_confirm_then_rollback(db, tmp_path):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["以前の値に戻る"] == "1 件" and metrics["値がなくなる"] == "0 件"
     effect = next(d.value for d in at.dataframe if "取消後の値" in d.value.columns)
-    assert list(effect["現在の値"]) == [250.0] and list(effect["取消後の値"]) == [old]
+    assert list(effect["現在の値"]) == ["250"] and list(effect["取消後の値"]) == [f"{old:,.15g}"]
     assert current_value(db) == 250.0
     next(b for b in at.button if b.label == "取り消す").click()
     at.run()
@@ -212,3 +234,89 @@ def test_uploaded_text_is_shown_as_text_never_markup():
     escaped = md(hostile)
     assert "<script>" not in escaped and "\\<script\\>" in escaped
     assert "\\*\\*太字\\*\\*" in escaped and "\\[リンク\\]\\(http" in escaped
+
+
+# ------------------------------------------------ issue #10 item 11: after a commit / rollback
+
+
+def test_after_a_commit_the_preview_is_gone_and_rollback_offers_that_upload(db, tmp_path):
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("t.xlsx", filled_template(tmp_path), XLSX).run()
+    # the rollback box, drawn before the commit, offers the newest upload then: the sample
+    sample = at.selectbox(key="rollback_target").value
+    next(b for b in at.button if b.label == "この内容で取り込む").click()
+    at.run()
+    assert any("取り込みました" in s.value for s in at.success)
+    assert not any(b.label == "この内容で取り込む" for b in at.button)  # no second commit
+    assert not any("新しい値" in d.value.columns for d in at.dataframe)  # preview cleared
+    history = next(d.value for d in at.dataframe if "取込番号" in d.value.columns)
+    newest = int(history["取込番号"].max())
+    assert newest != sample
+    assert at.selectbox(key="rollback_target").value == newest
+
+
+def test_the_confirmation_is_reset_after_a_rollback_and_on_another_choice(db, tmp_path):
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("t.xlsx", filled_template(tmp_path), XLSX).run()
+    next(b for b in at.button if b.label == "この内容で取り込む").click()
+    at.run()
+    history = next(d.value for d in at.dataframe if "取込番号" in d.value.columns)
+    newest = int(history["取込番号"].max())
+    sample = int(history.loc[history["種別"] == "サンプル（架空）", "取込番号"].iloc[0])
+    at.checkbox(key="rollback_sure").check()
+    at.run()
+    at.selectbox(key="rollback_target").set_value(sample).run()  # another upload: ask again
+    assert at.checkbox(key="rollback_sure").value is False
+    at.selectbox(key="rollback_target").set_value(newest).run()
+    at.checkbox(key="rollback_sure").check()
+    at.run()
+    next(b for b in at.button if b.label == "取り消す").click()
+    at.run()
+    assert any("を取り消しました" in s.value for s in at.success)
+    assert at.checkbox(key="rollback_sure").value is False
+    assert next(b for b in at.button if b.label == "取り消す").disabled
+
+
+# ------------------------------------------------ issue #10 item 13: what the clerk reads
+
+
+def test_the_error_table_leads_with_the_kpi_then_what_to_do(db, tmp_path):
+    at = login(upload_page())
+    data = filled_template(tmp_path, value="たくさん", kpi="2-5-3-3")
+    at.file_uploader(key="actuals_file").upload("t.xlsx", data, XLSX).run()
+    table = next(d.value for d in at.dataframe if "コード" in d.value.columns)
+    assert list(table.columns[:4]) == ["指標ID", "指標名", "内容", "直し方"]
+    assert list(table.columns[-3:]) == ["シート", "ファイル", "コード"]
+    row = table.iloc[0]
+    assert row["指標ID"] == "2-5-3-3" and "インシデント" in row["指標名"]
+    assert row["コード"] == "BAD_NUMBER"
+
+
+def test_a_blank_template_warns_and_cannot_be_committed(db, tmp_path):
+    out = tmp_path / "blank.xlsx"
+    assert cli.main(["template", "--fy", "2025", "--out", str(out)]) == 0
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("blank.xlsx", out.read_bytes(), XLSX).run()
+    assert any("1 件も入っていません" in w.value for w in at.warning)
+    assert next(b for b in at.button if b.label == "この内容で取り込む").disabled
+
+
+def test_the_kpis_without_a_value_are_listed_not_only_counted(db, tmp_path):
+    at = login(upload_page())
+    at.file_uploader(key="actuals_file").upload("t.xlsx", filled_template(tmp_path), XLSX).run()
+    missing = next(
+        d.value for d in at.dataframe if list(d.value.columns) == ["指標ID", "指標名", "年度"]
+    )
+    assert len(missing) == 34 and "1-3-1-1" not in set(missing["指標ID"])
+    assert set(missing["年度"]) == {"令和7年度 (2025)"}
+    assert not next(b for b in at.button if b.label == "この内容で取り込む").disabled
+
+
+def test_a_value_that_did_not_exist_reads_as_a_dash_not_none(db, tmp_path):
+    at = login(upload_page())
+    data = filled_template(tmp_path, value=12345.5, kpi="1-3-1-1")
+    at.file_uploader(key="actuals_file").upload("t.xlsx", data, XLSX).run()
+    table = next(d.value for d in at.dataframe if "新しい値" in d.value.columns)
+    assert "None" not in table.astype(str).to_string()
+    row = table[table["指標ID"] == "1-3-1-1"].iloc[0]
+    assert row["新しい値"] == "12,345.5"

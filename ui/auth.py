@@ -11,11 +11,12 @@ Three ways, in this order (README: アクセス制御):
 from __future__ import annotations
 
 import os
-import time
+import secrets
 
 import streamlit as st
 
-from kpi.auth import Throttle, verify_password
+from kpi.auth import Throttle, verify_password, wait_words
+from ui.format import md
 
 ENV_HASH = "KPI_UPLOAD_PASSWORD_HASH"
 _USER = "_upload_user"
@@ -35,6 +36,15 @@ def _secrets() -> dict:
 @st.cache_resource
 def _throttle() -> Throttle:
     return Throttle()
+
+
+def _client() -> str:
+    """Who is guessing, for the per-client throttle: the browser's address when Streamlit
+    knows it (not on localhost), else this browser session."""
+    address = st.context.ip_address
+    if address:
+        return f"ip:{address}"
+    return "session:" + st.session_state.setdefault("_login_client", secrets.token_hex(16))
 
 
 def mode() -> str:
@@ -92,12 +102,12 @@ def login_panel() -> None:
             return
         email = str(st.user.get("email", ""))
         if not _oidc_allowed(email):
-            st.error(f"{email} には取込の権限がありません。情報システム課に依頼してください。")
+            st.error(f"{md(email)} には取込の権限がありません。情報システム課に依頼してください。")
         st.button("ログアウト", on_click=st.logout, key="logout")
         return
     if st.session_state.get(_USER):
         c1, c2 = st.columns([4, 1])
-        c1.caption(f"取込担当: {st.session_state[_USER]}")
+        c1.caption(f"取込担当: {md(st.session_state[_USER])}")
         if c2.button("ログアウト", key="logout"):
             st.session_state.pop(_USER)
             st.rerun()
@@ -109,17 +119,16 @@ def login_panel() -> None:
         submitted = st.form_submit_button("ログイン", icon=":material/login:")
     if not submitted:
         return
-    throttle = _throttle()
-    wait = throttle.wait_seconds()
-    if wait > 0:
-        st.error(f"失敗が続いたため、{wait:.0f} 秒待ってからやり直してください。")
+    if not name.strip():  # a forgotten name is not a guess: nothing checked, nothing counted
+        st.error("お名前を入力してください。")
         return
-    ok = bool(name.strip()) and verify_password(password, _password_hash())
-    throttle.record(ok)
-    if ok:
+    tried = _throttle().attempt(_client(), lambda: verify_password(password, _password_hash()))
+    if tried.ok:
         st.session_state[_USER] = name.strip()
         st.rerun()
-    time.sleep(min(2.0, throttle.wait_seconds()))  # slows a scripted guesser down
-    st.error(
-        "お名前とパスワードを確認してください。" if name.strip() else "お名前を入力してください。"
-    )
+    if not tried.checked:
+        st.error(
+            f"ログインの試行が続いたため、{wait_words(tried.wait)}待ってからやり直してください。"
+        )
+        return
+    st.error(f"パスワードが違います。確認して、{wait_words(tried.wait)}後にやり直してください。")

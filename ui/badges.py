@@ -21,7 +21,7 @@ def grade_badge(grade: str | None) -> None:
 def legend(grading: Grading) -> None:
     desc = band_description(grading.grade_b_min, grading.grade_c_min)
     lines = [f"- **{badge_text(g)}**: {desc[g]}" for g in ALL_GRADES]
-    st.markdown("\n".join(lines))
+    st.markdown("\n".join(lines))  # text-safe: symbols and configured numbers
 
 
 __all__ = ["STYLES", "grade_badge", "legend"]

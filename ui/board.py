@@ -29,7 +29,10 @@ def _svg(plan_id: str, data: PlanData, kpi_id: str, name: str, large: bool) -> s
             return kpi_svg(history, width=340, height=220, font_px=19, label=label)
         return kpi_svg(history, width=320, height=170, font_px=12, label=label)
 
-    return ui_charts.cached_text(plan_id, ("kpi-svg", kpi_id, large), build)
+    svg = ui_charts.cached_text(plan_id, ("kpi-svg", kpi_id, large), build)
+    # One line: a blank line inside a name would end the HTML block, and what follows would
+    # be read as Markdown (a link, an image). The SVG's texts are HTML-escaped (kpi.svg_charts).
+    return " ".join(svg.splitlines())
 
 
 def numbers_line(row: pd.Series) -> str:
@@ -67,17 +70,17 @@ def kpi_cards(
             with col:
                 # one element for title, badge and numbers: a board has dozens of cards
                 lines = [
-                    f"**{kpi_id}**　{md(mark)}{md(name)}",
+                    f"**{md(kpi_id)}**　{md(mark)}{md(name)}",
                     f"**{badge_text(grade)}**",
                     md(numbers_line(row)),
                 ]
                 note = row["note"]
                 if comments and isinstance(note, str) and note.strip():
                     lines.append("コメント: " + md(note))
-                st.markdown("  \n".join(lines))
+                st.markdown("  \n".join(lines))  # text-safe: each line is built with md()
                 if kpi_id in drawable:
                     # st.html keeps HTML only (its sanitiser drops SVG); markdown passes it
-                    st.markdown(
+                    st.markdown(  # text-safe: SVG on one line, its texts HTML-escaped (_svg)
                         _svg(plan_id, data, kpi_id, str(name), large), unsafe_allow_html=True
                     )
                 else:

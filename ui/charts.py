@@ -18,7 +18,7 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import charts
+from kpi import charts, outlook
 from kpi.dashboard import kpi_history
 from ui import context
 
@@ -57,14 +57,23 @@ def _store(plan_id: str) -> dict:
 
 
 def kpi_figure(
-    plan_id: str, kpi_id: str, *, compact: bool = False, height: int | None = None
+    plan_id: str,
+    kpi_id: str,
+    *,
+    compact: bool = False,
+    height: int | None = None,
+    outlook_year: int | None = None,
 ) -> go.Figure:
+    """The KPI's chart; with `outlook_year`, the 見込み as of that year is drawn on it."""
     store = _store(plan_id)
-    key = (kpi_id, compact, height)
+    key = (kpi_id, compact, height, outlook_year)
     fig = store.get(key)
     if fig is None:
         data = context.plan_data(plan_id)
-        built = charts.kpi_figure(kpi_history(data, kpi_id), compact=compact, height=height)
+        row = None if outlook_year is None else outlook.row(data.outlook, kpi_id, outlook_year)
+        built = charts.kpi_figure(
+            kpi_history(data, kpi_id), compact=compact, height=height, outlook=row
+        )
         fig = store[key] = _cached(built)
     return fig
 

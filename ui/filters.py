@@ -7,6 +7,7 @@ the current plan (after a plan change or in an old link) are dropped before rend
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -14,9 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from kpi.dashboard import Filters, PlanData
-from kpi.fiscal import fy_label
+from kpi.fiscal import fy_label, parse_fiscal_year
 from kpi.status import ALL_GRADES, badge_text
 from ui.context import PlanChoices
+from ui.format import md
+from ui.url_state import accept_ids
 
 KEYS = ("policy", "measure", "dept", "grade")
 
@@ -48,23 +51,53 @@ def plan_selector(plans: pd.DataFrame | PlanChoices, label=None) -> str:
         labels = dict(zip(ids, map(label, plans.to_dict("records")), strict=True))
     if len(ids) == 1:
         return ids[0]
+    _say_not_understood(accept_ids("plan", ids, labels.__getitem__), "plan")
     _clean("plan", ids)
     return st.sidebar.selectbox(
         "計画", ids, key="plan", bind="query-params", format_func=labels.__getitem__
     )
 
 
-def _multi(label: str, key: str, options: list, fmt: Callable[[Any], str]) -> list:
-    """A sidebar multiselect bound to the URL under `key`; stale values are dropped first."""
+def _say_not_understood(values: list[str], key: str) -> None:
+    if values:
+        shown = "、".join(f"{key}={md(v)}" for v in values)
+        st.warning(  # text-safe: each value went through md() just above
+            f"リンクの条件 {shown} は解釈できないか、ほかの条件と合わないため、使っていません。",
+            icon=":material/link_off:",
+        )
+
+
+def _policy_no(text: str) -> int | None:
+    digits = unicodedata.normalize("NFKC", text).strip().removeprefix("基本方針")
+    return int(digits) if digits.isdigit() else None
+
+
+def _multi(
+    label: str,
+    key: str,
+    options: list,
+    fmt: Callable[[Any], str],
+    parse: Callable[[str], object] | None = None,
+) -> list:
+    """A sidebar multiselect bound to the URL under `key`. A short link's ids are taken
+    (ui.url_state.accept_ids), values not understood are said; stale values are dropped."""
+    _say_not_understood(accept_ids(key, options, fmt, parse=parse), key)
     _clean(key, options)
-    return st.sidebar.multiselect(
-        label, options, key=key, bind="query-params", format_func=fmt, placeholder="すべて"
+    return st.sidebar.multiselect(  # text-safe: callers pass constant labels
+        label,
+        options,
+        key=key,
+        bind="query-params",
+        format_func=fmt,
+        placeholder="すべて",
+        select_all=False,  # Streamlit's "Select all" is English; no choice already means all
     )
 
 
 def sidebar(data: PlanData) -> Filters:
     sb = st.sidebar
     years = data.years
+    _say_not_understood(accept_ids("fy", years, fy_label, parse=parse_fiscal_year), "fy")
     _clean("fy", years)
     default_year = data.latest_year_with_actuals()
     fy = sb.selectbox(
@@ -81,7 +114,9 @@ def sidebar(data: PlanData) -> Filters:
     policy_names = dict(
         zip(projects["policy_no"].astype(int), projects["policy_name"], strict=False)
     )
-    policy = _multi("基本方針", "policy", list(policy_names), lambda n: f"{n} {policy_names[n]}")
+    policy = _multi(
+        "基本方針", "policy", list(policy_names), lambda n: f"{n} {policy_names[n]}", _policy_no
+    )
     in_policy = projects[projects["policy_no"].isin(policy)] if policy else projects
     measure_names = dict(zip(projects["measure_id"], projects["measure_name"], strict=False))
     measure = _multi(

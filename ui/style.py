@@ -18,6 +18,15 @@ _RESPONSIVE = """<style>
 }
 </style>"""
 
+# Streamlit's own English in the file uploader ("Drag and drop file here", "Limit 20MB per
+# file", "Upload") cannot be translated: hidden, and the button says it in Japanese. The page
+# gives the limit and the format in its own words (views/upload.py).
+_UPLOADER = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] {display: none;}
+[data-testid="stFileUploaderDropzone"] button {font-size: 0;}
+[data-testid="stFileUploaderDropzone"] button::after {content: "ファイルを選ぶ"; font-size: 1rem;}
+</style>"""
+
 # WCAG 2.1 AA (JIS X 8341-3:2016 AA), checked by axe-core in tests/test_accessibility.py.
 # Streamlit draws captions and other secondary text at 60 % of the text colour (#828180 on
 # white, 3.9:1, through opacity 0.6): drawn opaque in #55565e (7.1:1). Headings: pages use
@@ -54,6 +63,6 @@ LANG_SCRIPT = """<script>
 
 
 def apply() -> None:
-    st.html(_RESPONSIVE + A11Y_CSS)
+    st.html(_RESPONSIVE + _UPLOADER + A11Y_CSS)
     with st.container(key="a11y-lang"):
         st.html(LANG_SCRIPT, unsafe_allow_javascript=True)

@@ -23,6 +23,7 @@ from kpi.fiscal import fy_label
 from kpi.status import GRADED, badge_text
 from ui import charts as ui_charts
 from ui import context
+from ui import outlook as outlook_blocks
 from ui.board import kpi_cards
 from ui.filters import clear_filters
 from ui.format import md, percent_text
@@ -72,7 +73,7 @@ nav.button("◀ 前へ", on_click=go, args=(-1,), key="council_prev", shortcut="
 nav.button("次へ ▶", on_click=go, args=(1,), key="council_next", shortcut="Right")
 nav.page_link("views/overview.py", label="ダッシュボードへ戻る", icon=":material/close:")
 nav.markdown(
-    f"**{current + 1} / {len(screens)}**　｜　{md(data.plan['name'])}　"
+    f"**{current + 1:d} / {len(screens)}**　｜　{md(data.plan['name'])}　"
     f"{fy_label(sel.fiscal_year)}　｜　{md(ctx.filters.describe())}",
     width="stretch",
 )
@@ -83,7 +84,7 @@ keys.button("前へ（PageUp）", on_click=go, args=(-1,), key="council_pageup",
 keys.button("次へ（PageDown）", on_click=go, args=(1,), key="council_pagedown", shortcut="PageDown")
 keys.button("次へ（Space）", on_click=go, args=(1,), key="council_space", shortcut="Space")
 
-st.title(screen.title, anchor=False)
+st.title(md(screen.title), anchor=False)
 if screen.kind == "summary":
     summary = headline(sel)
     if not summary.kpis:
@@ -94,13 +95,15 @@ if screen.kind == "summary":
     share = summary.share_met
     figures = st.container(key="figures-council")  # ui.style: 2 x 2 on a tablet
     top = figures.columns(4)
-    top[0].metric("評価指標", f"{summary.kpis}")
-    top[1].metric("評価済", f"{summary.graded}")
+    top[0].metric("評価指標", f"{summary.kpis:,}")
+    top[1].metric("評価済", f"{summary.graded:,}")
     top[2].metric("目標達成の割合", "―" if share is None else f"{share:.0f}%")
-    top[3].metric("未報告", f"{counts['未報告']}")
+    top[3].metric("未報告", f"{counts['未報告']:,}")
     row = figures.columns(4)
     for col, g in zip(row, GRADED, strict=True):
-        col.metric(badge_text(g), f"{counts[g]}")
+        col.metric(badge_text(g), f"{counts[g]:,}")
+    # 見込み: only while the year is before the final one
+    forecast = outlook_blocks.counts_line(data, sel)
     table = by_policy(data, sel)
     if not table.empty:
         # the rate beside each policy: 達成率 = share of its evaluated KPIs at A
@@ -108,7 +111,7 @@ if screen.kind == "summary":
             f"基本方針{n}　達成率 {percent_text(r)}（評価済 {g}）"
             for n, r, g in zip(table["policy_no"], table["達成率(A)"], table["評価済"], strict=True)
         ]
-        fig = charts.grade_bars(table, "基本方針", height=260)
+        fig = charts.grade_bars(table, "基本方針", height=205 if forecast else 260)
         # 18 px everywhere: Streamlit's chart theme sets its own tick and legend sizes
         fig.update_layout(
             font=dict(size=18), legend=dict(font=dict(size=18)), uniformtext=dict(minsize=18)
@@ -119,12 +122,15 @@ if screen.kind == "summary":
         ui_charts.show(fig, key="council-bars", alt="基本方針ごとの評価の内訳", toolbar=False)
 elif screen.kind == "attention":
     if attention.empty:
-        st.success("C・D・未報告の指標はありません。", icon=":material/check_circle:")
+        st.success(
+            "C・D・未報告の指標、見込みが C・D の指標はありません。",
+            icon=":material/check_circle:",
+        )
     else:
         rows = attention[attention["kpi_id"].isin(screen.kpi_ids)]
         st.markdown(
-            f"{fy_label(sel.fiscal_year)}に C・D・未報告だった指標 {len(attention)} 件"
-            "（評価の低い順）。コメントは所管課の備考です。"
+            f"{fy_label(sel.fiscal_year)}に C・D・未報告だった指標と、見込み（傾向からの推計）が"
+            f" C・D の指標 {len(attention)} 件（評価の低い順）。コメントは所管課の備考です。"
         )
         st.table(attention_table(rows).set_index("指標ID"))
 elif screen.kind == "changes":
@@ -136,7 +142,7 @@ elif screen.kind == "changes":
     )
     cols = st.columns(4)
     for col, (movement, n) in zip(cols, counts.items(), strict=True):
-        col.metric(f"{MOVEMENT_SYMBOLS[movement]} {movement}", f"{n}")
+        col.metric(md(f"{MOVEMENT_SYMBOLS[movement]} {movement}"), f"{n:,}")
     moved = changes[changes["movement"].isin(["低下", "上昇"])]
     if moved.empty:
         st.markdown("評価が上がった指標・下がった指標はありません。")

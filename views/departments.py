@@ -15,7 +15,7 @@ ctx = context.current()
 data, sel = ctx.data, ctx.selection
 
 st.title("部署別")
-st.caption(f"{ctx.filters.describe()}　｜　評価は {fy_label(sel.fiscal_year)}")
+st.caption(f"{md(ctx.filters.describe())}　｜　評価は {fy_label(sel.fiscal_year)}")
 role_choice = st.segmented_control(
     "集計する役割",
     ["主管・関係", "主管のみ"],

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from kpi import outlook
 from kpi.dashboard import department_names, kpi_history, projects_of_kpi
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS, badge_text
@@ -39,28 +40,32 @@ history = kpi_history(data, kpi_id)
 this_year = history[history["fiscal_year"] == sel.fiscal_year].iloc[0]
 unit = str(kpi["unit"])
 
-st.header(f"{kpi_id}　{kpi['kpi_name']}", anchor=False)
+st.header(f"{md(kpi_id)}　{md(kpi['kpi_name'])}", anchor=False)
 c1, c2, c3 = st.columns([2, 2, 3])
 with c1:
     st.markdown(f"**{fy_label(sel.fiscal_year)} の評価**")
     badges.grade_badge(this_year["grade"])
 c2.metric(
     "実績",
-    format_value(this_year["actual_value"], unit),
+    md(format_value(this_year["actual_value"], unit)),
     help="年度末時点の値（累積指標は計画開始からの合計）",
 )
 c3.metric(
     "目標",
-    target_words(this_year["target_text"], this_year["target_value"], this_year["comparator"], unit)
+    md(
+        target_words(
+            this_year["target_text"], this_year["target_value"], this_year["comparator"], unit
+        )
+    )
     or "―",
 )
 st.caption(
-    f"単位: {md(unit) or 'なし'}　｜　{kpi_flags(kpi['direction'], bool(kpi['cumulative']))}"
+    f"単位: {md(unit) or 'なし'}　｜　{md(kpi_flags(kpi['direction'], bool(kpi['cumulative'])))}"
 )
 
 if kpi_id in drawable:
     ui_charts.show(
-        ui_charts.kpi_figure(ctx.plan_id, kpi_id),
+        ui_charts.kpi_figure(ctx.plan_id, kpi_id, outlook_year=sel.fiscal_year),
         key="detail-chart",
         alt=f"{kpi['kpi_name']}の年度別の目標と実績",
     )
@@ -70,6 +75,15 @@ else:
         "年度ごとの目標は下の表のとおりです。",
         icon=":material/notes:",
     )
+
+# 見込み (issue #15): will the final target be reached on the present trend? A forecast.
+forecast = outlook.row(data.outlook, kpi_id, sel.fiscal_year)
+if forecast is not None and forecast["outlook_grade"] != outlook.NOT_GRADED:
+    with st.container(border=True, key="outlook"):
+        st.markdown(f"**{fy_label(sel.fiscal_year)} 時点の{outlook.heading(forecast)}**")
+        st.markdown(md(outlook.describe(forecast, unit)))
+        fictional = "（架空のサンプルデータを含みます）" if forecast["is_sample"] else ""
+        st.caption(outlook.METHOD_NOTE + fictional)
 
 st.subheader("年度別", anchor=False)
 table = pd.DataFrame(
@@ -114,9 +128,9 @@ for row in projects_of_kpi(data, kpi_id).itertuples():
     origin = project["relisted_from"]
     relisted = f"　【再掲】（{origin} から）" if isinstance(origin, str) else ""
     with st.container(border=True):
-        st.markdown(f"**{row.project_id}　{md(row.project_name)}**{relisted}")
+        st.markdown(f"**{md(row.project_id)}　{md(row.project_name)}**{md(relisted)}")
         st.caption(
-            f"基本方針{row.policy_no} {md(row.policy_name)} ＞ {row.measure_id} "
+            f"基本方針{row.policy_no:d} {md(row.policy_name)} ＞ {md(row.measure_id)} "
             f"{md(row.measure_name)}"
         )
         lead = departments.loc[row.project_id, "lead"]

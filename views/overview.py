@@ -16,6 +16,7 @@ from kpi.fiscal import fy_label
 from kpi.status import GRADED, badge_text
 from ui import badges, context, downloads
 from ui import charts as ui_charts
+from ui import outlook as outlook_blocks
 from ui.board import kpi_cards
 from ui.format import md
 
@@ -24,35 +25,36 @@ data, sel = ctx.data, ctx.selection
 summary = headline(sel)
 
 st.title(f"概況　{fy_label(sel.fiscal_year)}")
-st.caption(f"{md(data.plan['name'])}　｜　{ctx.filters.describe()}")
+st.caption(f"{md(data.plan['name'])}　｜　{md(ctx.filters.describe())}")
 
 counts = summary.counts
 share = summary.share_met
 figures = st.container(key="figures-headline")  # ui.style: 2 x 2 on a tablet
 row1 = figures.columns(4)
-row1[0].metric("評価指標", f"{summary.kpis} 指標")
-row1[1].metric("評価済", f"{summary.graded} 指標", help="数値目標があり実績が報告された指標")
+row1[0].metric("評価指標", f"{summary.kpis:,} 指標")
+row1[1].metric("評価済", f"{summary.graded:,} 指標", help="数値目標があり実績が報告された指標")
 row1[2].metric(
     "目標達成の割合",
     "―" if share is None else f"{share:.0f}%",
     help="評価済の指標のうち A（達成）の割合",
 )
-row1[3].metric("未報告", f"{counts['未報告']} 指標", help="年度が終わったのに実績がない指標")
+row1[3].metric("未報告", f"{counts['未報告']:,} 指標", help="年度が終わったのに実績がない指標")
 row2 = figures.columns(4)
 for col, g in zip(row2, GRADED, strict=True):
-    col.metric(badge_text(g), f"{counts[g]} 指標")
+    col.metric(badge_text(g), f"{counts[g]:,} 指標")
 
 # What failed, and why: first on the page (issue 12).
 st.header("要対応の指標", anchor=False)
 attention = needs_attention(data, sel)
 if attention.empty:
     st.success(
-        f"{fy_label(sel.fiscal_year)}に C・D・未報告の指標はありません。",
+        f"{fy_label(sel.fiscal_year)}に C・D・未報告の指標、見込みが C・D の指標はありません。",
         icon=":material/check_circle:",
     )
 else:
     st.caption(
-        f"C・D・未報告の指標 {len(attention)} 件（評価の低い順）。"
+        f"C・D・未報告の指標と、見込み（傾向からの推計）が C・D の指標 {len(attention)} 件"
+        "（評価の低い順）。"
         "コメントは実績とともに所管課から届いた備考です。"
     )
     # st.table wraps long comments instead of cutting them off at the window's edge
@@ -63,7 +65,9 @@ moved = change_counts(changes)
 st.header(f"前年度比（{fy_label(sel.fiscal_year - 1)}から）", anchor=False)
 cols = st.columns(4)
 for col, (movement, n) in zip(cols, moved.items(), strict=True):
-    col.metric(f"{MOVEMENT_SYMBOLS[movement]} {movement}", f"{n} 指標")
+    col.metric(md(f"{MOVEMENT_SYMBOLS[movement]} {movement}"), f"{n:,} 指標")
+
+outlook_blocks.counts_block(data, sel)  # 見込み: only while the year is before the final one
 
 st.header("基本方針別の状況", anchor=False)
 rates = policy_rates(data, sel)
@@ -96,7 +100,7 @@ listings = data.listings
 for policy_no, group in listings[
     listings["kpi_id"].isin(sel.kpi_ids) & listings["project_id"].isin(sel.project_ids)
 ].groupby("policy_no", sort=True):
-    st.markdown(f"### 基本方針{policy_no}　{md(group['policy_name'].iloc[0])}")
+    st.markdown(f"### 基本方針{policy_no:d}　{md(group['policy_name'].iloc[0])}")
     kpi_cards(
         ctx.plan_id,
         data,

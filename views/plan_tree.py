@@ -21,12 +21,12 @@ st.caption(
     "基本方針 ＞ 事業推進計画 ＞ 個別事業。（ ）内は評価指標の数。【再掲】は他の事業推進計画から再掲された事業です。"
 )
 for (policy_no, policy_name), by_policy in tree.groupby(["policy_no", "policy_name"], sort=False):
-    st.header(f"基本方針{policy_no}　{policy_name}", anchor=False)
+    st.header(f"基本方針{policy_no:d}　{md(policy_name)}", anchor=False)
     for (measure_id, measure_name), by_measure in by_policy.groupby(
         ["measure_id", "measure_name"], sort=False
     ):
         with st.expander(
-            f"＜{measure_id.split('-')[1]}＞ {measure_name}（{len(by_measure)} 事業）"
+            f"＜{md(measure_id.split('-')[-1])}＞ {md(measure_name)}（{len(by_measure)} 事業）"
         ):
             for row in by_measure.itertuples():
                 relisted = (
@@ -35,6 +35,6 @@ for (policy_no, policy_name), by_policy in tree.groupby(["policy_no", "policy_na
                     else ""
                 )
                 st.markdown(
-                    f"- **{row.project_id}** {md(row.project_name)}{relisted} "
-                    f"（指標 {row.kpi_count}） — 主管: {md(row.lead_departments)}"
+                    f"- **{md(row.project_id)}** {md(row.project_name)}{md(relisted)} "
+                    f"（指標 {row.kpi_count:,}） — 主管: {md(row.lead_departments)}"
                 )

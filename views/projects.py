@@ -21,7 +21,7 @@ kpis_all = data.listings.groupby("project_id").size()
 
 st.title("事業一覧")
 st.caption(
-    f"{len(projects)} 事業　｜　{ctx.filters.describe()}　｜　評価は {fy_label(sel.fiscal_year)}"
+    f"{len(projects)} 事業　｜　{md(ctx.filters.describe())}　｜　評価は {fy_label(sel.fiscal_year)}"
 )
 
 
@@ -64,10 +64,10 @@ project = projects.loc[project_id]
 with st.container(border=True):
     origin = project["relisted_from"]
     relisted = f"　【再掲】（{origin} から）" if isinstance(origin, str) else ""
-    st.markdown(f"### {project_id}　{md(project['project_name'])}{relisted}")
+    st.markdown(f"### {md(project_id)}　{md(project['project_name'])}{md(relisted)}")
     st.caption(
-        f"基本方針{project['policy_no']} {md(project['policy_name'])} ＞ "
-        f"{project['measure_id']} {md(project['measure_name'])}"
+        f"基本方針{project['policy_no']:d} {md(project['policy_name'])} ＞ "
+        f"{md(project['measure_id'])} {md(project['measure_name'])}"
     )
     st.markdown(
         f"**主管課等**: {md(departments.loc[project_id, 'lead'])}　｜　**関係課等**: "
@@ -88,7 +88,7 @@ with st.container(border=True):
                 "views/kpi_detail.py",
                 query_params={"kpi": k},
                 icon=":material/query_stats:",
-                label=f"{k} {year.loc[k, 'kpi_name']} — {badge_text(year.loc[k, 'grade'])}",
+                label=f"{md(k)} {md(year.loc[k, 'kpi_name'])} — {badge_text(year.loc[k, 'grade'])}",
             )
     else:
         st.caption("この事業には評価指標がありません。")

@@ -9,13 +9,14 @@ from etl.report import build_report
 from kpi import service
 from kpi.fiscal import fy_label
 from ui import context
+from ui.format import md
 
 ctx = context.current()
 data, sel, settings = ctx.data, ctx.selection, ctx.settings
 
 st.title("報告書・データ出力")
 st.markdown(
-    f"**{data.plan['name']}　{fy_label(sel.fiscal_year)}**　｜　{ctx.filters.describe()}  \n"
+    f"**{md(data.plan['name'])}　{fy_label(sel.fiscal_year)}**　｜　{md(ctx.filters.describe())}  \n"
     f"対象: {len(sel.project_ids)} 事業・{len(sel.kpi_ids)} 指標（サイドバーの年度と絞り込みが反映されます）"
 )
 if data.sample_current:
@@ -70,8 +71,8 @@ FILES = [  # title and contents, button, builder, file name, MIME type, icon
 ]
 for col, (text, label, build, file_name, mime, icon) in zip(st.columns(3), FILES, strict=True):
     with col, st.container(border=True):
-        st.markdown(text)
-        st.download_button(
+        st.markdown(text)  # text-safe: the constant FILES above
+        st.download_button(  # text-safe: the constant FILES above
             label,
             build,
             file_name=file_name,
@@ -82,8 +83,7 @@ for col, (text, label, build, file_name, mime, icon) in zip(st.columns(3), FILES
             type="primary" if mime == "application/pdf" else "secondary",
         )
 st.caption(
-    "どのファイルも、= + - @ で始まる文字は数式として実行されないよう処理しています。"
-    "コマンドラインでも作れます: `python -m etl report` / `python -m etl export`"
+    "Excel で開いても、取り込まれた文字が計算式として動くことはありません（文字として保存しています）。"
 )
 
 
@@ -137,8 +137,4 @@ st.download_button(
     on_click="ignore",
     key="dl-site",
     disabled=data.sample_current and not allow_sample,
-)
-st.caption(
-    "コマンドラインでも作れます: `python -m etl publish --fy "
-    f"{sel.fiscal_year} --out フォルダ [--with-comments]`"
 )

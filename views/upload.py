@@ -8,13 +8,14 @@ from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
 from ui import auth, context, errors, problems
 from ui.downloads import download_table
+from ui.format import md
 
 ctx = context.current()
 settings, data = ctx.settings, ctx.data
 
 st.title("実績の取込")
 st.caption(
-    f"{data.plan['name']}　｜　年に一度、各課から集めた実績値を Excel ファイルで取り込みます。"
+    f"{md(data.plan['name'])}　｜　年に一度、各課から集めた実績値を Excel ファイルで取り込みます。"
 )
 
 
@@ -31,7 +32,14 @@ def value_rows(rows: pd.DataFrame, labels: dict[str, str], columns: dict) -> pd.
         "指標名": rows["kpi_id"].map(names),
         "年度": rows["fiscal_year"].map(fy_label),
     }
-    table = pd.DataFrame(head | columns)
+    # A missing value reads 「―」, not Streamlit's 「None」 (a new value had none before).
+    shown = {
+        k: v.map(lambda x: "―" if pd.isna(x) else f"{x:,.15g}")
+        if pd.api.types.is_numeric_dtype(v)
+        else v
+        for k, v in columns.items()
+    }
+    table = pd.DataFrame(head | shown)
     order = {label: i for i, label in enumerate(labels.values())}
     return table.sort_values("区分", key=lambda s: s.map(order), kind="stable")
 
@@ -67,11 +75,41 @@ def unreported_notes_table(preview) -> pd.DataFrame:
     )
 
 
+def without_value(preview) -> None:
+    """The plan's KPIs for which the file gives no value in the year(s) it covers: those left
+    blank or 「－」 (未報告), and those missing from a hand-made file. The ICT division chases
+    their departments, so they are listed, not only counted."""
+    years = sorted(set(preview.rows["fiscal_year"]))
+    given = set(zip(preview.rows["kpi_id"], preview.rows["fiscal_year"], strict=True))
+    kpis = data.kpis
+    missing = pd.DataFrame(
+        [
+            {"指標ID": k, "指標名": n, "年度": fy_label(int(y))}
+            for y in years
+            for k, n in zip(kpis["kpi_id"], kpis["kpi_name"], strict=True)
+            if (k, y) not in given
+        ]
+    )
+    if missing.empty:
+        return
+    with st.expander(f"値のない指標（未報告など）: {len(missing):,} 件"):
+        st.dataframe(missing, hide_index=True)
+
+
 def upload_section(user: str) -> None:
+    if done := st.session_state.pop("_committed", None):
+        st.success(
+            f"取り込みました（取込番号 {md(done)}）。ダッシュボードに反映されています。"
+            "取り消すには「取込履歴と取消」タブを使います。",
+            icon=":material/check_circle:",
+        )
+    # After a commit the uploader starts empty (a new key): no stale preview, no second commit.
+    generation = st.session_state.get("_upload_generation", 0)
     upload = st.file_uploader(
-        "実績ファイル（.xlsx）",
+        f"実績ファイル（Excel の .xlsx、{settings.limits.max_file_bytes // 1_000_000:d} MB まで）を"
+        "ここにドラッグするか、「ファイルを選ぶ」を押してください",
         type=["xlsx"],
-        key="actuals_file",
+        key="actuals_file" if generation == 0 else f"actuals_file_{generation}",
         help="テンプレート以外の表でも、先頭 20 行以内に「指標ID」「年度」「実績値」の見出しがあれば読めます。",
     )
     if upload is None:
@@ -82,19 +120,30 @@ def upload_section(user: str) -> None:
     st.header("取り込む前の確認", anchor=False)
     if preview.already_loaded:
         st.info(
-            f"このファイルは取込番号 {preview.already_loaded} として取込済みです。"
+            f"このファイルは取込番号 {preview.already_loaded:d} として取込済みです。"
             "もう一度取り込んでも何も変わりません。"
         )
     c = st.columns(4)
-    c[0].metric("新規", f"{counts['new']} 件")
-    c[1].metric("変更", f"{counts['changed']} 件")
-    c[2].metric("変更なし", f"{counts['unchanged']} 件")
-    c[3].metric("未報告（空欄・－）", f"{counts['skipped']} 件")
+    c[0].metric("新規", f"{counts['new']:,} 件")
+    c[1].metric("変更", f"{counts['changed']:,} 件")
+    c[2].metric("変更なし", f"{counts['unchanged']:,} 件")
+    c[3].metric("未報告（空欄・－）", f"{counts['skipped']:,} 件")
+    nothing = counts["new"] + counts["changed"] + counts["unchanged"] == 0
+    if nothing:
+        # A template downloaded and uploaded again without filling it in.
+        st.warning(
+            "このファイルには実績値が 1 件も入っていません（空欄や「－」だけです）。"
+            "実績値を記入したファイルを選んでください。",
+            icon=":material/warning:",
+        )
+    else:
+        without_value(preview)
     if preview.warnings:
         problems.show(preview.warnings, key="upload-warnings")
     table = preview_table(preview)
-    st.dataframe(table, hide_index=True)
-    download_table(table, "取込の確認", key="preview")
+    if not table.empty:  # an empty table would say 「empty」
+        st.dataframe(table, hide_index=True)
+        download_table(table, "取込の確認", key="preview")
     if len(preview.unreported_notes):
         st.markdown("**未報告の行に書かれた備考**（値は登録せず、備考だけを保存します）")
         st.dataframe(unreported_notes_table(preview), hide_index=True)
@@ -102,30 +151,30 @@ def upload_section(user: str) -> None:
         "この内容で取り込む",
         type="primary",
         icon=":material/upload:",
-        disabled=bool(preview.already_loaded),
+        disabled=bool(preview.already_loaded) or nothing,
         key="commit",
     ):
         return
     result = operations.commit(settings, payload, upload.name, by=user, plan_id=ctx.plan_id)
     if result.written:
-        st.success(
-            f"取り込みました（取込番号 {', '.join(map(str, result.upload_ids))}）。"
-            "ダッシュボードに反映されています。",
-            icon=":material/check_circle:",
-        )
+        st.session_state["_committed"] = ", ".join(map(str, result.upload_ids))
+        st.session_state["_upload_generation"] = generation + 1
+        st.rerun()
     else:
-        st.info(f"取込番号 {result.already_loaded} として取込済みのため、何も変更していません。")
+        st.info(f"取込番号 {result.already_loaded:d} として取込済みのため、何も変更していません。")
 
 
 def rollback_effect_table(effect) -> None:
     """What the rollback changes, before the user confirms it."""
     counts = effect.counts
     c = st.columns(3)
-    c[0].metric("以前の値に戻る", f"{counts['reverted']} 件")
-    c[1].metric("値がなくなる", f"{counts['removed']} 件", help="この取込より前に値がありません。")
+    c[0].metric("以前の値に戻る", f"{counts['reverted']:,} 件")
+    c[1].metric(
+        "値がなくなる", f"{counts['removed']:,} 件", help="この取込より前に値がありません。"
+    )
     c[2].metric(
         "変わらない",
-        f"{counts['kept']} 件",
+        f"{counts['kept']:,} 件",
         help="後の取込が同じ指標・年度の値を持っているため、その値のままです。",
     )
     rows = effect.rows
@@ -146,8 +195,15 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
         "**取込の取消**　取り消すと、その取込の前の値が再び表示されます。データは削除されません。"
     )
     if done := st.session_state.pop("_rolled_back", None):
-        st.success(f"取込番号 {done} を取り消しました。", icon=":material/undo:")
+        st.success(f"取込番号 {done:d} を取り消しました。", icon=":material/undo:")
+        st.session_state["rollback_sure"] = False  # the next rollback needs its own consent
     candidates = history[(history["status"] == "active") & (history["kind"] != "plan")]
+    newest = None if candidates.empty else int(candidates["upload_id"].max())
+    if st.session_state.get("_rollback_newest") != newest:
+        # A commit or a rollback changed the list: offer the newest active upload again.
+        st.session_state["_rollback_newest"] = newest
+        st.session_state.pop("rollback_target", None)
+        st.session_state["rollback_sure"] = False
     if candidates.empty:
         st.caption("取り消せる取込はありません。")
         return
@@ -157,10 +213,15 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
     labels = {
         int(r.upload_id): f"#{r.upload_id} {UPLOAD_KIND_WORDS[r.kind]} {r.filename}"
         f"（{r.uploaded_at:%Y-%m-%d %H:%M}）"
-        for r in candidates.itertuples()
+        for r in candidates.sort_values("upload_id", ascending=False).itertuples()
     }
     target = st.selectbox(
-        "取り消す取込", list(labels), format_func=lambda u: labels[u], key="rollback_target"
+        "取り消す取込（新しい順）",
+        list(labels),
+        format_func=lambda u: labels[u],
+        key="rollback_target",
+        # another upload chosen: the confirmation was for the previous one
+        on_change=lambda: st.session_state.update(rollback_sure=False),
     )
     if target is None:  # never: the list is not empty
         return
@@ -170,7 +231,6 @@ def rollback_section(history: pd.DataFrame, user: str | None) -> None:
     if st.button("取り消す", disabled=not sure, key="rollback", icon=":material/undo:"):
         operations.rollback(settings, int(target), by=user)
         st.session_state["_rolled_back"] = int(target)
-        st.session_state.pop("rollback_sure", None)
         st.rerun()
 
 

@@ -101,10 +101,7 @@ def public_data(data: PlanData, *, with_comments: bool) -> PlanData:
 def public_table(data: PlanData, sel: Selection, *, with_comments: bool) -> pd.DataFrame:
     """The CSV: every KPI and year (status table of the dashboard) with the lead departments;
     備考 only with the comments."""
-    table = status_table(data, sel)
-    lead = department_names(data)["lead"]
-    at = list(table.columns).index(STATUS_COLUMNS["project_name"]) + 1
-    table.insert(at, LEAD_COLUMN, table[STATUS_COLUMNS["project_id"]].map(lead).fillna(""))
+    table = status_table(data, sel)  # with 主管課等 and 関係課等 (issue #10)
     return table if with_comments else table.drop(columns=[NOTE_COLUMN])
 
 

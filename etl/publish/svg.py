@@ -17,23 +17,26 @@ import pandas as pd
 
 from kpi.charts import format_value
 from kpi.fiscal import era_name
-from kpi.status import ALL_GRADES, GRADED, NOT_GRADED, NOT_REPORTED, STYLES
+from kpi.status import (
+    ALL_GRADES,
+    GRADE_PATTERNS,
+    GRADED,
+    NOT_GRADED,
+    NOT_REPORTED,
+    STYLES,
+    TARGET_MARKERS,
+)
 
 TEXT = "#1a1a1a"
 MUTED = "#555555"  # 7.4:1 on white
 GRID = "#d0d0d0"
 EDGE = "#333333"
 SELECTED_FILL = "#eeeeee"
-TARGET_SHAPES = {">=": "▲", "<=": "▼", "=": "◆"}
+TARGET_SHAPES = {c: m.glyph for c, m in TARGET_MARKERS.items()}  # the one chart vocabulary
 TARGET_WORDS = {">=": "以上", "<=": "以下", "=": "目標どおり"}
 
-# Hatches, as kpi/charts.PATTERNS: a greyscale print tells the grades apart.
-_HATCH_PATHS = {
-    "B": "M0,8 L8,0 M-2,2 L2,-2 M6,10 L10,6",
-    "C": "M0,0 L8,8 M8,0 L0,8",
-    "D": "M2,2 h0.01 M6,6 h0.01",
-    NOT_REPORTED: "M0,4 H8",
-}
+# Hatches from the one chart vocabulary (kpi.status): a greyscale print tells the grades apart.
+_HATCH_PATHS = {g: p.svg for g, p in GRADE_PATTERNS.items() if p.svg}
 
 
 def _a(value: object) -> str:
