@@ -3,6 +3,8 @@ default, comments only when asked for."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl import cli
 from kpi.config import ROOT, load_settings
+from tests.downloads import download, record_downloads
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +36,19 @@ def reports_page(sample_db, monkeypatch) -> Iterator[AppTest]:
     load_settings.cache_clear()
 
 
-def test_site_zip_waits_for_consent_while_sample_data_is_shown(reports_page):
+def test_site_zip_waits_for_consent_while_sample_data_is_shown(reports_page, monkeypatch):
+    seen = record_downloads(monkeypatch)
     at = reports_page
     button = at.download_button(key="dl-site")
     assert button.disabled  # fictional values are never published by default
     assert at.checkbox(key="site-comments").value is False  # comments may be internal
     at.checkbox(key="site-sample").check().run()
-    assert not at.download_button(key="dl-site").disabled
+    button = at.download_button(key="dl-site")
+    assert not button.disabled
+    name, data = download(at, seen, button.label)
+    assert name and name.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        pages = [n for n in z.namelist() if n.endswith(".html")]
+        assert len(pages) == 4  # index and one page per 基本方針
+        assert all("架空" in z.read(n).decode() for n in pages)
+        assert any(n.endswith(".pdf") for n in z.namelist())
