@@ -129,7 +129,7 @@ def _scratch_db(source: str) -> tuple[Path, Callable[[], None]]:
 
 def read_actuals(a: dict) -> tuple[list[float], dict]:
     """Guard, parse and validate (catalog from the database included), nothing written."""
-    from etl.actuals_loader import _read
+    from etl.actuals_loader import _read_values, resolve_plan_id
     from kpi import repository
     from kpi.config import load_settings
 
@@ -139,7 +139,9 @@ def read_actuals(a: dict) -> tuple[list[float], dict]:
     with repository.open_db(db) as con:
         repository.init_schema(con, settings.grading)
         times, read = _timed(
-            lambda: _read(con, data, Path(a["file"]).name, a.get("plan_id"), settings),
+            lambda: _read_values(
+                con, data, Path(a["file"]).name, resolve_plan_id(con, a.get("plan_id")), settings
+            ),
             a["repeats"],
         )
     return times, {"rows": len(read.rows), "skipped": read.skipped, "warnings": len(read.warnings)}

@@ -5,6 +5,7 @@ of #14 (template, load, two plans side by side, .ods)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import openpyxl
 
@@ -51,7 +52,7 @@ ACTIVITIES = [
     [NEXT_PLAN, "2-1-1", 1, "電子決裁の全庁展開", None, None, None, None, None],
 ]
 # 指標ID, 事業番号, 指標名, 単位, 方向, 累積, 考え方, R8..R12, 再掲先, 前計画指標ID
-KPIS = [
+KPIS: list[list[object]] = [
     [
         NEXT_PLAN,
         "1-1-1-1",
@@ -138,7 +139,7 @@ KPIS = [
         None,
     ],
 ]
-SHEETS = {
+SHEETS: dict[str, Sequence[Sequence[object]]] = {
     "計画": [PLAN],
     "基本方針": POLICIES,
     "事業推進計画": MEASURES,

@@ -139,4 +139,4 @@ def test_final_review_page(app_env):
     kpis = tables[("指標ID", "指標名")]
     assert len(kpis) == 35 and "最終評価" in kpis.columns and "令和7年度 (2025)" in kpis.columns
     assert any("架空" in w.value for w in at.warning)
-    assert any(b.label == "総括を PDF でダウンロード" for b in at.get("download_button"))
+    assert any(b.proto.label == "総括を PDF でダウンロード" for b in at.get("download_button"))

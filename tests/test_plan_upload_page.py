@@ -39,7 +39,7 @@ def target_2024(path) -> str:
 
 def test_blank_plan_workbook_is_offered_without_login(db):  # noqa: F811 (the fixture)
     at = upload_page()
-    button = next(b for b in at.get("download_button") if "空の計画ワークブック" in b.label)
+    button = next(b for b in at.get("download_button") if "空の計画ワークブック" in b.proto.label)
     assert button is not None
     assert at.number_input(key="plan_tpl_start").value == 2026  # the year after the plan
     assert not any(u.key == "plan_file" for u in at.file_uploader)  # loading needs the login
@@ -63,7 +63,9 @@ def test_revision_needs_reason_then_loads_then_rolls_back(db):  # noqa: F811
     assert target_2024(db) == "900万件"
     with repository.open_db(db) as con:
         assert con.execute("SELECT reason FROM kpi_target_revisions").fetchall() == [(REASON,)]
-        (uid,) = con.execute("SELECT max(upload_id) FROM plan_versions").fetchone()
+        newest = con.execute("SELECT max(upload_id) FROM plan_versions").fetchone()
+    assert newest is not None
+    (uid,) = newest
 
     at = login(upload_page())
     at.selectbox(key="plan_rollback_target").set_value(uid)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import openpyxl
 import pytest
 from pypdf import PdfReader
@@ -94,9 +95,12 @@ def test_report_chart_draws_the_original_target_faintly(revised_db):
     charts = StaticCharts(font_path(), str, (180.0, 46.0))
     try:
         charts.render(h, 2024)
-        labels = [t.get_text() for t in charts.ax.get_legend().get_texts()]
+        legend = charts.ax.get_legend()
+        assert legend is not None
+        labels = [t.get_text() for t in legend.get_texts()]
         assert "当初の目標（見直し前）" in labels
-        faint = [c for c in charts.ax.collections if c.get_offsets().shape[0] == 1]
-        assert any(list(c.get_offsets()[0]) == [3.0, 8_280_000.0] for c in faint)
+        offsets = [np.asarray(c.get_offsets()) for c in charts.ax.collections]
+        faint = [o for o in offsets if o.shape[0] == 1]
+        assert any(list(o[0]) == [3.0, 8_280_000.0] for o in faint)
     finally:
         charts.close()
