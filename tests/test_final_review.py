@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import duckdb
+import openpyxl
 import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
@@ -12,10 +13,12 @@ from streamlit.testing.v1 import AppTest
 from etl import cli
 from etl.actuals_loader import commit_actuals
 from etl.plan_versions import commit_plan
+from etl.template import build_template
 from kpi import service
 from kpi.config import ROOT, load_settings
 from kpi.final_review import final_review, kpi_table
 from tests.conftest import edit_workbook, find_row
+from tests.test_round import _header, fill
 
 SAMPLE = ROOT / "data" / "sample" / "actuals_sample.xlsx"
 PLAN_ID = "hadano-r3-r7"
@@ -80,18 +83,32 @@ def test_distributions_count_each_kpi_once_per_group(sampled, seed_db):
     )
 
 
+def _only_project(data: bytes, project_id: str) -> bytes:
+    """The 事業評価 sheet with every project's answers but `project_id`'s cleared."""
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ev = wb["事業評価"]
+    hr, c_project = _header(ev, "事業番号")
+    first_answer = _header(ev, "進捗")[1]
+    for r in range(hr + 1, ev.max_row + 1):
+        if ev.cell(row=r, column=c_project).value not in (None, project_id):
+            for c in range(first_answer, ev.max_column + 1):
+                ev.cell(row=r, column=c).value = None  # cell(value=None) would keep it
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def test_last_direction_per_project_when_evaluations_exist(plan_con, seed_db):
-    """Project evaluations are issue #13's view; the 総括 reads the last direction per project."""
-    plan_con.execute(
-        "CREATE TABLE project_evaluations_current AS SELECT * FROM (VALUES "
-        "('hadano-r3-r7', '1-1-1', 2024, '継続'), ('hadano-r3-r7', '1-1-1', 2025, '完了'), "
-        "('hadano-r3-r7', '1-1-2', 2024, '廃止')) t(plan_id, project_id, fiscal_year, direction)"
-    )
+    """The 総括 reads the last 今後の方向性 of each project from the yearly round (#13)."""
+    y2024 = fill(build_template(plan_con, PLAN_ID, 2024), evaluation={"今後の方向性": "継続"})
+    commit_actuals(plan_con, y2024, "2024.xlsx", by="t", settings=seed_db)
+    y2025 = fill(build_template(plan_con, PLAN_ID, 2025), evaluation={"今後の方向性": "完了"})
+    commit_actuals(plan_con, _only_project(y2025, "1-1-1"), "2025.xlsx", by="t", settings=seed_db)
     plan_con.close()
     p = review_of(seed_db).projects.set_index("project_id")
     assert p.loc["1-1-1", "direction"] == "完了" and p.loc["1-1-1", "direction_year"] == 2025
-    assert p.loc["1-1-2", "direction"] == "廃止"
-    assert p["direction"].isna().sum() == len(p) - 2
+    assert p.loc["1-1-2", "direction"] == "継続" and p.loc["1-1-2", "direction_year"] == 2024
+    assert p["direction"].notna().sum() > 2
 
 
 def test_final_pdf_by_cli_lists_kpis_revisions_and_sample(
