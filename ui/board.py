@@ -151,4 +151,6 @@ def kpi_card_grid(
     query = {k: st.query_params.get_all(k) for k in st.query_params if k != "kpi"}
     cards = [_card_html(plan_id, data, year.loc[k], k, k in drawable, query) for k in kpi_ids]
     st.html(_GRID_CSS)
-    st.markdown('<div class="kpi-grid">' + "".join(cards) + "</div>", unsafe_allow_html=True)
+    st.markdown(  # text-safe: one line of HTML, every text in it HTML-escaped (_card_html)
+        '<div class="kpi-grid">' + "".join(cards) + "</div>", unsafe_allow_html=True
+    )

@@ -40,7 +40,7 @@ def evaluation_block(data: PlanData, project_id: str) -> None:
         return
     latest = table.iloc[0]
     st.markdown(
-        f"{latest['年度']}　進捗: **{md(latest['進捗']) or '―'}**　｜　"
+        f"{md(latest['年度'])}　進捗: **{md(latest['進捗']) or '―'}**　｜　"
         f"今後の方向性: **{md(latest['今後の方向性']) or '―'}**"
     )
     st.dataframe(table, hide_index=True)

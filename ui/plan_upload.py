@@ -6,29 +6,30 @@ that page applies (ui.auth)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import pandas as pd
 import streamlit as st
 
 from etl import plan_operations
 from etl.plan_template import build_plan_template
 from etl.plan_versions import KIND_WORDS, STATE_WORDS, change_table
-from etl.problems import InputRejected
 from kpi.config import Settings
-from kpi.errors import KpiError
 from kpi.fiscal import fy_label
-from ui import problems
+from ui import errors, problems
 from ui.downloads import download_table
+from ui.format import md
+
+T = TypeVar("T")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _attempt(action, *, key: str):
-    try:
+def _attempt(action: Callable[[], T], *, key: str) -> T | None:
+    """`action()`, or None when it failed: its error is shown by the one boundary."""
+    with errors.boundary(key=key):
         return action()
-    except InputRejected as e:
-        problems.show(e.problems, key=key)
-    except KpiError as e:
-        st.error(str(e))
     return None
 
 
@@ -64,7 +65,7 @@ def _template_section(next_start: int) -> None:
 def _summary(preview) -> None:
     for pid in preview.plan_ids:
         state = "新しい計画" if pid in preview.new_plans else "既存の計画の新しい版"
-        st.markdown(f"計画 **{pid}**：{state}")
+        st.markdown(f"計画 **{md(pid)}**：{state}")  # text-safe: state is a constant
     kinds = list(KIND_WORDS)
     cols = st.columns(len(kinds))
     for col, kind in zip(cols, kinds, strict=True):
@@ -73,7 +74,7 @@ def _summary(preview) -> None:
             for s in STATE_WORDS
             if preview.count(kind, s)
         ]
-        col.metric(KIND_WORDS[kind], " / ".join(parts) or "変更なし")
+        col.metric(KIND_WORDS[kind], " / ".join(parts) or "変更なし")  # text-safe: words and counts
 
 
 def _load_section(settings: Settings, user: str) -> None:
@@ -124,7 +125,7 @@ def _load_section(settings: Settings, user: str) -> None:
         key="plan-commit",
     )
     if result is not None:
-        st.success(
+        st.success(  # text-safe: numbers only
             f"計画を取り込みました（取込番号 {', '.join(map(str, result.upload_ids))}）。"
             "取り消すと、前の版に戻ります。",
             icon=":material/check_circle:",
@@ -137,7 +138,7 @@ def _rollback_section(settings: Settings, user: str) -> None:
         "実績と履歴は削除されません。"
     )
     if done := st.session_state.pop("_plan_rolled_back", None):
-        st.success(f"取込番号 {done} を取り消しました。", icon=":material/undo:")
+        st.success(f"取込番号 {done:d} を取り消しました。", icon=":material/undo:")
     versions = plan_operations.versions(settings)
     if versions.empty:
         st.caption("取り消せる計画の版はありません。")
@@ -171,14 +172,19 @@ def _rollback_section(settings: Settings, user: str) -> None:
     if effect is None:
         return
     for pid in effect.removed_plans:
-        st.warning(f"計画 {pid} は前の版がないため、取り消すと計画の一覧からなくなります。")
+        st.warning(f"計画 {md(pid)} は前の版がないため、取り消すと計画の一覧からなくなります。")
     if effect.changes.empty:
         st.caption("取り消しても現在の計画は変わりません（新しい版が有効なため）。")
     else:
         st.dataframe(change_table(effect.changes), hide_index=True)
     sure = st.checkbox("この計画の版を取り消します", key="plan_rollback_sure")
     clicked = st.button("取り消す", disabled=not sure, key="plan_rollback", icon=":material/undo:")
-    if clicked and _attempt(lambda: plan_operations.rollback(settings, target, by=user), key="prb"):
+    rolled_back = (
+        clicked
+        and _attempt(lambda: plan_operations.rollback(settings, target, by=user), key="prb")
+        is not None
+    )
+    if rolled_back:
         st.session_state["_plan_rolled_back"] = target
         st.session_state.pop("plan_rollback_sure", None)
         st.rerun()

@@ -71,7 +71,7 @@ nav = st.container(horizontal=True, vertical_alignment="center", gap="medium")
 nav.button("◀ 前へ", on_click=go, args=(-1,), key="council_prev", shortcut="Left")
 nav.button("次へ ▶", on_click=go, args=(1,), key="council_next", shortcut="Right")
 nav.page_link("views/overview.py", label="ダッシュボードへ戻る", icon=":material/close:")
-nav.markdown(
+nav.markdown(  # text-safe: names through md(), the year's state is a constant
     f"**{current + 1:d} / {len(screens)}**　｜　{md(data.plan['name'])}　"
     f"{fy_label(sel.fiscal_year)}{year_state_words(data, sel.fiscal_year)}　｜　{md(ctx.filters.describe())}",
     width="stretch",

@@ -14,6 +14,7 @@ from kpi.fiscal import fy_label
 from kpi.status import badge_text
 from ui import charts as ui_charts
 from ui import context, downloads
+from ui.format import md
 
 ctx = context.current()
 data = ctx.data
@@ -21,7 +22,7 @@ review = final_review(data)
 
 st.title("総括（計画期間の評価）")
 st.caption(
-    f"{data.plan['name']}　｜　{fy_label(review.years[0])}〜{fy_label(review.final_year)}　｜　"
+    f"{md(data.plan['name'])}　｜　{fy_label(review.years[0])}〜{fy_label(review.final_year)}　｜　"
     f"{ctx.settings.today():%Y年%m月%d日} 時点。最終年度の評価と、期間を通した達成の状況です。"
 )
 if review.sample:
@@ -33,8 +34,8 @@ if review.sample:
 counts = review.final_counts()
 cols = st.columns(5)
 for col, g in zip(cols, ("A", "B", "C", "D", "未報告"), strict=True):
-    col.metric(badge_text(g), f"{counts[g]} 指標")
-st.caption(
+    col.metric(badge_text(g), f"{counts[g]:d} 指標")
+st.caption(  # text-safe: a year and counts
     f"最終年度 {fy_label(review.final_year)} の評価。ほか 評価対象外 {counts['評価対象外']}・"
     f"目標なし {counts['目標なし']}・対象年度前 {counts['対象年度前']}（全 {len(review.kpis)} 指標）"
 )

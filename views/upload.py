@@ -180,7 +180,7 @@ def rollback_effect_table(effect) -> None:
     )
     if effect.evaluations:
         st.caption(
-            f"事業評価 {effect.evaluations} 件も取り消されます（以前の評価があればそれに戻ります）。"
+            f"事業評価 {effect.evaluations:d} 件も取り消されます（以前の評価があればそれに戻ります）。"
         )
     rows = effect.rows
     table = value_rows(
