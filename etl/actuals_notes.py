@@ -19,7 +19,7 @@ import pandas as pd
 from etl.notes import clean_note, note_problems, note_text
 from etl.plan_format import header_key, normalize_id
 from etl.problems import Problem, cell_name
-from etl.sheet_table import Table
+from etl.sheet_table import Table, cell_text
 from etl.xlsx import Sheet
 from kpi.fiscal import parse_fiscal_year
 from kpi.numbers import NOT_REPORTED, normalize
@@ -97,14 +97,6 @@ def _not_reported(v: object) -> bool:
     return v is None
 
 
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
-
-
 def unreported_notes(
     *,
     sheet: Sheet,
@@ -142,7 +134,7 @@ def unreported_notes(
         note = clean_note(raw)
         if note is None:
             continue
-        plan = _text(row[i_plan]) if i_plan is not None and i_plan < len(row) else ""
+        plan = cell_text(row[i_plan]) if i_plan is not None and i_plan < len(row) else ""
         pid = plan or default_plan
         kid = normalize_id(row[i_kpi] if i_kpi < len(row) else None)
         fy = parse_fiscal_year(row[i_year] if i_year < len(row) else None)

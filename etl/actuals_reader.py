@@ -37,7 +37,7 @@ from etl.guard import check_workbook_bytes
 from etl.notes import clean_note
 from etl.plan_format import normalize_id
 from etl.problems import Problem, cell_name, has_blocking, problem
-from etl.sheet_table import Table
+from etl.sheet_table import Table, cell_text
 from etl.xlsx import Sheet
 from kpi.config import Limits
 from kpi.fiscal import fy_column, fy_label, parse_fiscal_year
@@ -103,14 +103,6 @@ class ActualsRead:
 
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
 
 
 def _fmt(v: float) -> str:
@@ -260,7 +252,7 @@ class _Reader:
                     "MERGED_VALUE",
                     sheet=self.sheet.name,
                     cell=name,
-                    value=_text(self.sheet.get(r0, c0)),
+                    value=cell_text(self.sheet.get(r0, c0)),
                     detail=name,
                     file=self.filename,
                 )
@@ -297,7 +289,7 @@ class _Reader:
                 code,
                 sheet=self.sheet.name,
                 cell=cell_name(r, c),
-                value=_text(value),
+                value=cell_text(value),
                 detail=detail,
                 file=self.filename,
                 hint=hint,
@@ -359,7 +351,7 @@ class _Reader:
             return
         if _blank(raw_kpi) and _blank(raw_year) and _blank(raw_value) and _blank(raw_plan):
             return  # an empty row, or a remark written below the table
-        plan_text = _text(raw_plan)
+        plan_text = cell_text(raw_plan)
         pid = plan_text or self.default_plan
         if _not_reported(raw_value):
             # Not reported: counted, never validated (a blank row of an old template is fine).
@@ -494,7 +486,7 @@ class _Reader:
         year_blank = np.array(years_in.map(_blank), dtype=bool)
         if self.i_plan is not None:
             default = self.default_plan
-            pids = _Column(column(self.i_plan)).map(lambda v: _text(v) or default)
+            pids = _Column(column(self.i_plan)).map(lambda v: cell_text(v) or default)
         else:
             pids = [self.default_plan] * n
 
@@ -682,7 +674,7 @@ def _plans_named(sheet: Sheet, table: Table, default: str | None) -> list[str]:
     if table.has(COL_PLAN):
         c = sheet.position(table.col(COL_PLAN))
         column = [row[c] if c < len(row) else None for row in sheet.rows[table.header_row + 1 :]]
-        found.update(dict.fromkeys(t for t in _Column(column).map_distinct(_text) if t))
+        found.update(dict.fromkeys(t for t in _Column(column).map_distinct(cell_text) if t))
     return list(found)
 
 

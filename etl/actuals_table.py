@@ -13,7 +13,7 @@ import unicodedata
 
 from etl.plan_format import header_key
 from etl.problems import InputRejected, Problem, cell_name, problem
-from etl.sheet_table import Table, find_header
+from etl.sheet_table import Table, cell_text, find_header
 from etl.xlsx import Sheet, Workbook
 from kpi.config import Limits
 
@@ -23,14 +23,6 @@ REQUIRED_HEADERS = [COL_KPI, COL_YEAR, COL_VALUE]
 READ_HEADERS = [COL_KPI, COL_YEAR, COL_VALUE, COL_PLAN, COL_NOTE]  # the columns the rules read
 HEADER_SEARCH_ROWS = 20
 _COPY_SUFFIX = re.compile(r"\(\d+\)$")
-
-
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
 
 
 def _too_many_rows(name: str, height: int, limits: Limits, filename: str) -> Problem | None:
@@ -159,14 +151,14 @@ def _values_under_merged_headers(sheet: Sheet, table: Table, filename: str) -> l
             i = sheet.position(c)
             for r in range(r0 + 1, len(sheet.rows)):
                 row = sheet.rows[r]
-                if i < len(row) and _text(row[i]):
+                if i < len(row) and cell_text(row[i]):
                     span = f"{cell_name(r0, table.col(h))}:{cell_name(r0, c)}"
                     found.append(
                         problem(
                             "MERGED_HEADER",
                             sheet=sheet.name,
                             cell=cell_name(r, c),
-                            value=_text(row[i]),
+                            value=cell_text(row[i]),
                             detail=f"{h}: {span}",
                             file=filename,
                         )
@@ -187,7 +179,7 @@ def _duplicate_columns(head: Sheet, table: Table, filename: str) -> list[Problem
                     "DUPLICATE_COLUMN",
                     sheet=head.name,
                     cell=cell_name(r, c),
-                    value=_text(head.get(r, c)),
+                    value=cell_text(head.get(r, c)),
                     detail=f"{cell_name(r, table.col(h))} と {cell_name(r, c)}",
                     file=filename,
                 )

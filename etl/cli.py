@@ -20,12 +20,13 @@ from etl.actuals_loader import (
     rollback_preview,
     rollback_uploads,
 )
+from etl.cli_common import require_database, settings_of, write_output
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected, problem_rows
 from etl.text_table import format_table, inert_output
 from etl.who import operator_name
 from kpi import repository, service
-from kpi.config import ROOT, Settings, load_settings
+from kpi.config import ROOT, Settings
 from kpi.dashboard import Filters, PlanData, select
 from kpi.errors import KpiError
 from kpi.fiscal import fy_column, fy_label, parse_fiscal_year
@@ -39,11 +40,6 @@ PLAN_ID_HELP = "計画ID（既定: 計画が1つならそれ、複数なら最�
 MAX_CHANGED_SHOWN = 100  # a national file may change thousands of values
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings()
-    return settings.with_db(args.db) if args.db else settings
-
-
 def _read_file(path: str | Path) -> bytes:
     p = Path(path)
     if not p.is_file():
@@ -52,7 +48,7 @@ def _read_file(path: str | Path) -> bytes:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     data = _read_file(args.plan)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
@@ -183,7 +179,7 @@ def cmd_load_actuals(args: argparse.Namespace) -> int:
         from etl.round_cli import load_round
 
         return load_round(args, args.file)
-    settings = _settings(args)
+    settings = settings_of(args)
     data = _read_file(args.file[0])
     name = Path(args.file[0]).name
     with repository.open_db(settings.db_path) as con:
@@ -216,14 +212,13 @@ def cmd_load_actuals(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     from etl.template import build_template
 
-    settings = _settings(args)
+    settings = settings_of(args)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
         data = build_template(con, plan_id, args.fy, today=settings.today())
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    write_output(out, data)
     print(f"書き出しました: {out}（計画 {plan_id}、{fy_column(args.fy)}）")
     return EXIT_OK
 
@@ -276,7 +271,7 @@ def _print_rollback(effect: RollbackEffect) -> None:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     ids = list(dict.fromkeys(i for group in args.upload_ids for i in group))
     from etl import plan_cli
     from etl.plan_versions import is_plan_upload
@@ -306,8 +301,7 @@ def cmd_sample_workbook(args: argparse.Namespace) -> int:
     from etl.sample import build_sample
 
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(build_sample(_read_file(args.plan)))
+    write_output(out, build_sample(_read_file(args.plan)))
     print(f"書き出しました: {out}（架空のサンプルデータ）")
     return EXIT_OK
 
@@ -320,7 +314,7 @@ def _fiscal_year(text: str) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         df = repository.list_uploads(con)
@@ -355,7 +349,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_plan_workbook(args: argparse.Namespace) -> int:
     from etl.plan_source import build_workbook, load_source
 
-    Path(args.out).write_bytes(build_workbook(load_source(args.source)))
+    write_output(Path(args.out), build_workbook(load_source(args.source)))
     print(f"書き出しました: {args.out}")
     return EXIT_OK
 
@@ -423,11 +417,8 @@ def _selection(args: argparse.Namespace) -> tuple[Settings, PlanData, Filters, l
     """The plan (the only one, else the newest), its data, the checked filters, the sources."""
     from etl.provenance import source_lines
 
-    settings = _settings(args)
-    if not service.database_exists(settings):
-        raise KpiError(
-            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
-        )
+    settings = settings_of(args)
+    require_database(settings)
     with repository.open_db(settings.db_path, read_only=True) as con:
         plan_id = resolve_plan_id(con, args.plan_id)
     data = service.plan_data(settings, plan_id)
@@ -458,14 +449,6 @@ def _selection(args: argparse.Namespace) -> tuple[Settings, PlanData, Filters, l
     return settings, data, filters, source_lines(service.upload_history(settings, plan_id), data)
 
 
-def _write_output(out: Path, content: bytes) -> None:
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(content)
-    except OSError as e:
-        raise KpiError(f"書き出せません: {out}（{e.strerror or e}）") from e
-
-
 def _done(out: Path, data: PlanData, filters: Filters) -> None:
 
     sel = select(data, filters)
@@ -492,7 +475,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     pdf = build_report(
         data, filters, as_of=settings.today(), sources=sources, grading=settings.grading
     )
-    _write_output(out, pdf)
+    write_output(out, pdf)
     _done(out, data, filters)
     return EXIT_OK
 
@@ -506,7 +489,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from etl.export import export_bytes
 
     settings, data, filters, sources = _selection(args)
-    _write_output(out, export_bytes(data, filters, fmt, as_of=settings.today(), sources=sources))
+    write_output(out, export_bytes(data, filters, fmt, as_of=settings.today(), sources=sources))
     _done(out, data, filters)
     return EXIT_OK
 
@@ -520,11 +503,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from etl.publish.site import build_site, write_site
     from etl.report import build_report
 
-    settings = _settings(args)
-    if not service.database_exists(settings):
-        raise KpiError(
-            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
-        )
+    settings = settings_of(args)
+    require_database(settings)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
@@ -561,11 +541,8 @@ def cmd_outlook_backtest(args: argparse.Namespace) -> int:
     """How often the outlook (見込み) as of each earlier year agreed with the final year's grade."""
     from kpi import outlook
 
-    settings = _settings(args)
-    if not service.database_exists(settings):
-        raise KpiError(
-            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
-        )
+    settings = settings_of(args)
+    require_database(settings)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         known = [str(p) for p in repository.list_plans(con)["plan_id"]]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from etl.plan_format import normalize_id
 from etl.problems import InputRejected, Problem, has_blocking, problem
-from etl.sheet_table import Table, find_header
+from etl.sheet_table import Table, cell_text, find_header
 from etl.xlsx import Workbook
 from kpi import repository
 from kpi.fiscal import fy_column, parse_fiscal_year
@@ -92,14 +92,6 @@ class EvaluationRead:
         return list(dict.fromkeys(self.rows["plan_id"].tolist()))
 
 
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
-
-
 def _choice(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace(" ", "").replace("\u3000", "")
 
@@ -142,7 +134,7 @@ class _Reader:
                 code,
                 sheet=SHEET,
                 cell=self.table.ref(r, header),
-                value=_text(value),
+                value=cell_text(value),
                 file=self.filename,
                 **kw,  # type: ignore[arg-type]
             )
@@ -159,7 +151,7 @@ class _Reader:
             written = any(values.values())
             raw_id = t.value(r, COL_PROJECT)
             if not written:
-                skipped += 1 if _text(raw_id) else 0
+                skipped += 1 if cell_text(raw_id) else 0
                 continue
             pid = t.text(r, COL_PLAN) or self.default_plan or ""
             if pid not in self.catalog.periods:
@@ -179,7 +171,7 @@ class _Reader:
             raw_year = t.value(r, COL_YEAR)
             fy = parse_fiscal_year(raw_year)
             start, end = self.catalog.periods[pid]
-            if _text(raw_year) == "":
+            if cell_text(raw_year) == "":
                 self.error("REQUIRED", r, COL_YEAR)
                 ok = False
             elif fy is None:

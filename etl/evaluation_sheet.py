@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, Protection
+from openpyxl.styles import Alignment, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -20,7 +20,12 @@ from etl.evaluation_reader import (
     SHEET,
 )
 from etl.excel_safe import set_value
-from etl.template import BORDER, HEADER_FILL, HEADER_FONT, INPUT_FILL, REFERENCE_FILL
+from etl.template import (
+    BORDER,
+    INPUT_FILL,
+    REFERENCE_FILL,
+    write_sheet_head,
+)
 from kpi.fiscal import fy_column
 
 HEADER_ROW = 3  # 1-based: a title, a note, then the header
@@ -53,20 +58,15 @@ def write_evaluation_sheet(
 ) -> None:
     """Add the sheet to `wb`: `projects` has project_id and project_name, in printed order."""
     ws = wb.create_sheet(SHEET)
-    set_value(ws.cell(row=1, column=1), title or f"{fy_column(fy)} 事業評価")
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    set_value(
-        ws.cell(row=2, column=1),
+    write_sheet_head(
+        ws,
+        title or f"{fy_column(fy)} 事業評価",
         "黄色の欄を入力してください。進捗と今後の方向性は一覧から選びます。入力方法は「説明」シート。",
+        HEADERS,
+        WIDTHS,
+        HEADER_ROW,
     )
-    ws.cell(row=2, column=1).font = Font(color="C00000")
     inputs = set(FIELDS)
-    for c, h in enumerate(HEADERS, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=c)
-        set_value(cell, h)
-        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(c)].width = WIDTHS.get(h, 12)
     r = HEADER_ROW
     for r, rec in enumerate(projects.to_dict("records"), start=HEADER_ROW + 1):
         fixed = {

@@ -21,11 +21,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from etl.evaluation_text import evaluation_sheet
 from etl.excel_safe import csv_safe_frame, set_value
 from etl.provenance import SAMPLE_WARNING, date_words
 from etl.text_table import display_width
 from kpi.dashboard import Filters, PlanData, by_department, by_policy, select, status_table
+from kpi.evaluations import evaluation_sheet
 from kpi.final_review import revision_table
 from kpi.fiscal import fy_label
 from kpi.round_status import year_state

@@ -8,20 +8,17 @@ in every footer and on each KPI row that holds one.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import math
-from pathlib import Path
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
+from etl.report import FONT_FAMILY, font_path
 from kpi.charts import format_value
-from kpi.errors import KpiError
 from kpi.final_review import FinalReview
 from kpi.fiscal import fy_label
+from kpi.numbers import is_missing, text_or_blank
 from kpi.status import ALL_GRADES, GRADED, STYLES, badge_text
 
-FONT_FAMILY = "IPAexGothic"
 TITLE = "総括（計画期間の評価）"
 SAMPLE_WARNING = "架空のサンプルデータを含みます（実際の実績ではありません）"
 MARGIN = 12.0
@@ -31,29 +28,9 @@ HEADINGS = FontFace(emphasis="", color=(255, 255, 255), fill_color=(31, 78, 121)
 SUBSTITUTES = str.maketrans({"⋯": "‥", "\t": " ", "\r": None})
 
 
-def _font() -> Path:
-    """IPAexGothic from japanize-matplotlib (the font of the yearly report, etl/report.py)."""
-    spec = importlib.util.find_spec("japanize_matplotlib")
-    path = Path(spec.origin).parent / "fonts" / "ipaexg.ttf" if spec and spec.origin else None
-    if path is None or not path.is_file():
-        raise KpiError(
-            "PDF 用の日本語フォント（IPAexゴシック）が見つかりません。"
-            "requirements.txt の japanize-matplotlib をインストールしてください。"
-        )
-    return path
-
-
-def _missing(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def _t(v: object) -> str:
-    return "" if _missing(v) else str(v)
-
-
 def grade_mark(grade: object) -> str:
     """'◎A' / '－': symbol and letter, readable without colour."""
-    if _missing(grade) or grade not in STYLES:
+    if is_missing(grade) or grade not in STYLES:
         return ""
     g = str(grade)
     return f"{STYLES[g].symbol}{g}" if g in GRADED else STYLES[g].symbol
@@ -62,7 +39,7 @@ def grade_mark(grade: object) -> str:
 class _PDF(FPDF):
     def __init__(self, plan_name: str, sample: bool) -> None:
         super().__init__(orientation="L", unit="mm", format="A4")
-        self.add_font(FONT_FAMILY, fname=str(_font()))
+        self.add_font(FONT_FAMILY, fname=str(font_path()))
         self.set_font(FONT_FAMILY, size=9)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=16)
@@ -73,7 +50,7 @@ class _PDF(FPDF):
         self.set_lang("ja")
 
     def clean(self, value: object) -> str:
-        text = _t(value).translate(SUBSTITUTES)
+        text = text_or_blank(value).translate(SUBSTITUTES)
         return "".join(ch if ch == "\n" or ord(ch) in self.cmap else "〓" for ch in text)
 
     def footer(self) -> None:
@@ -122,9 +99,12 @@ def _distribution_rows(frame, label_cols: list[str]) -> list[list[str]]:
     rows = []
     for r in frame.to_dict("records"):
         rows.append(
-            [" ".join(_t(r[c]) for c in label_cols)]
+            [" ".join(text_or_blank(r[c]) for c in label_cols)]
             + [str(int(r[g])) for g in ALL_GRADES]
-            + [str(int(r["指標数"])), _t(r["達成(A)の割合"]) and f"{r['達成(A)の割合']:g}%"]
+            + [
+                str(int(r["指標数"])),
+                text_or_blank(r["達成(A)の割合"]) and f"{r['達成(A)の割合']:g}%",
+            ]
         )
     return rows
 
@@ -168,18 +148,18 @@ def build_final_report(review: FinalReview, *, as_of: dt.date) -> bytes:
     head += [fy_label(y).split(" ")[0] for y in years] + ["達成/評価"]
     rows = []
     for k in review.kpis.to_dict("records"):
-        unit = _t(k["unit"])
+        unit = text_or_blank(k["unit"])
         first = (
             f"{format_value(k['first_value'], unit)}（{int(k['first_year'])}）"
-            if not _missing(k["first_year"])
+            if not is_missing(k["first_year"])
             else "―"
         )
         rows.append(
             [
                 ("※" if k["is_sample"] else "") + k["kpi_id"],
-                _t(k["kpi_name"]),
+                text_or_blank(k["kpi_name"]),
                 first,
-                _t(k["final_target_text"]) or "―",
+                text_or_blank(k["final_target_text"]) or "―",
                 format_value(k["final_actual"], unit),
                 badge_text(k["final_grade"]),
                 *[grade_mark(review.grades.loc[k["kpi_id"], y]) for y in years],
@@ -196,10 +176,10 @@ def build_final_report(review: FinalReview, *, as_of: dt.date) -> bytes:
         ["事業番号", "事業名", "今後の方向性", "記録年度"],
         [
             [
-                p["project_id"] + ("（再掲）" if _t(p["relisted_from"]) else ""),
-                _t(p["project_name"]),
-                _t(p["direction"]) or "記録なし",
-                fy_label(int(p["direction_year"])) if not _missing(p["direction_year"]) else "",
+                p["project_id"] + ("（再掲）" if text_or_blank(p["relisted_from"]) else ""),
+                text_or_blank(p["project_name"]),
+                text_or_blank(p["direction"]) or "記録なし",
+                fy_label(int(p["direction_year"])) if not is_missing(p["direction_year"]) else "",
             ]
             for p in review.projects.to_dict("records")
         ],
@@ -216,10 +196,10 @@ def build_final_report(review: FinalReview, *, as_of: dt.date) -> bytes:
                 [
                     r["kpi_id"],
                     fy_label(int(r["fiscal_year"])),
-                    _t(r["target_before_text"]) or "（なし）",
-                    _t(r["target_after_text"]) or "（削除）",
+                    text_or_blank(r["target_before_text"]) or "（なし）",
+                    text_or_blank(r["target_after_text"]) or "（削除）",
                     f"{r['revised_at']:%Y-%m-%d}",
-                    _t(r["reason"]),
+                    text_or_blank(r["reason"]),
                 ]
                 for r in rev.to_dict("records")
             ],

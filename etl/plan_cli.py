@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.cli_common import require_database, settings_of, write_output
 from etl.plan_template import build_plan_template
 from etl.plan_versions import (
     KIND_WORDS,
@@ -28,7 +29,7 @@ from etl.plan_versions import (
 from etl.problems import problem_rows
 from etl.text_table import format_table
 from kpi import repository
-from kpi.config import Settings, load_settings
+from kpi.config import Settings
 from kpi.errors import KpiError
 from kpi.fiscal import fy_column, parse_fiscal_year
 
@@ -36,11 +37,6 @@ EXIT_OK = 0
 MAX_SHOWN = 200
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings()
-    return settings.with_db(args.db) if args.db else settings
 
 
 def _print_changes(changes: pd.DataFrame) -> None:
@@ -73,11 +69,7 @@ def _print_preview(preview: PlanPreview) -> None:
 def cmd_plan_template(args: argparse.Namespace) -> int:
     out = Path(args.out)
     data = build_plan_template(args.start, args.end)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-    except OSError as e:
-        raise KpiError(f"書き出せません: {out}（{e.strerror or e}）") from e
+    write_output(out, data)
     print(
         f"書き出しました: {out}（{fy_column(args.start)}〜{fy_column(args.end)}、空の計画ワークブック）"
     )
@@ -85,7 +77,7 @@ def cmd_plan_template(args: argparse.Namespace) -> int:
 
 
 def cmd_load_plan(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     path = Path(args.file)
     if not path.is_file():
         raise KpiError(f"ファイルが見つかりません: {path}")
@@ -166,11 +158,8 @@ def write_final_report(args: argparse.Namespace, out: Path) -> int:
     from kpi import service
     from kpi.final_review import final_review
 
-    settings = _settings(args)
-    if not service.database_exists(settings):
-        raise KpiError(
-            f"データベースがありません: {settings.db_path}（先に python -m etl build を実行してください）"
-        )
+    settings = settings_of(args)
+    require_database(settings)
     plans = service.plans(settings)
     known = [str(p) for p in plans["plan_id"]]
     if not known:
@@ -182,11 +171,7 @@ def write_final_report(args: argparse.Namespace, out: Path) -> int:
         raise KpiError(f"計画「{plan_id}」はありません。登録されている計画: {'、'.join(known)}")
     review = final_review(service.plan_data(settings, plan_id))
     pdf = build_final_report(review, as_of=settings.today())
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(pdf)
-    except OSError as e:
-        raise KpiError(f"書き出せません: {out}（{e.strerror or e}）") from e
+    write_output(out, pdf)
     print(f"書き出しました: {out}（{review.plan['name']} の総括、指標 {len(review.kpis)} 件）")
     if review.sample:
         print("注意: 架空のサンプルデータが含まれています。", file=sys.stderr)

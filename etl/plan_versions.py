@@ -24,6 +24,7 @@ from kpi import repository
 from kpi.config import Settings
 from kpi.errors import DatabaseError
 from kpi.fiscal import fy_column
+from kpi.numbers import text_or_blank
 
 NEW, CHANGED, REMOVED = "new", "changed", "removed"
 STATE_WORDS = {NEW: "追加", CHANGED: "変更", REMOVED: "削除"}
@@ -33,12 +34,6 @@ CHANGE_COLUMNS = ["plan_id", "kind", "item_id", "fiscal_year", "name", "state", 
 # What a user sees of a project and a KPI: a change in any of these is a change of the item.
 _PROJECT_FIELDS = ["measure_id", "name", "overview", "aims", "relisted_from", "departments"]
 _KPI_FIELDS = ["project_id", "name", "unit", "direction", "cumulative", "rationale"]
-
-
-def _text(v: object) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    return str(v)
 
 
 def _projects(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -58,7 +53,7 @@ def _diff(
 
     def keyed(frame: pd.DataFrame) -> pd.DataFrame:
         f = frame[[*keys, *fields]].copy()
-        f[fields] = f[fields].map(_text)
+        f[fields] = f[fields].map(text_or_blank)
         return f.set_index(keys)
 
     o, n = keyed(old), keyed(new)

@@ -23,9 +23,8 @@ import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
-from etl.evaluation_text import evaluation_lines
 from etl.provenance import SAMPLE_WARNING, date_words
-from etl.static_charts import StaticCharts, half_width, is_missing
+from etl.static_charts import StaticCharts, half_width
 from kpi import outlook
 from kpi.attention import (
     MOVEMENT_SYMBOLS,
@@ -47,7 +46,9 @@ from kpi.dashboard import (
     select,
 )
 from kpi.errors import KpiError
+from kpi.evaluations import evaluation_lines
 from kpi.fiscal import era_name, fy_label
+from kpi.numbers import is_missing, text_or_blank
 from kpi.round_status import year_state
 from kpi.status import (
     ALL_GRADES,
@@ -134,16 +135,12 @@ def font_path() -> Path:
 # ---------------------------------------------------------------- words
 
 
-def _text(value: object) -> str:
-    return "" if is_missing(value) else str(value)
-
-
 def _rate(value: object) -> str:
     return "―" if is_missing(value) else f"{float(value):.1f}%"  # type: ignore[arg-type]
 
 
 def _target(text: object) -> str:
-    return half_width(_text(text)) or "―"
+    return half_width(text_or_blank(text)) or "―"
 
 
 def _kpi_facts(row: pd.Series) -> str:
@@ -178,7 +175,7 @@ class _ReportPDF(FPDF):
     def clean(self, value: object) -> str:
         """Text the font can draw: known substitutes first, then 〓 for anything else, so a
         stray emoji in a department's comment never breaks or silently blanks the report."""
-        text = _text(value).translate(SUBSTITUTES)
+        text = text_or_blank(value).translate(SUBSTITUTES)
         return "".join(ch if ch == "\n" or ord(ch) in self.cmap else MISSING_MARK for ch in text)
 
     def fit(self, text: str, width: float) -> str:
@@ -398,7 +395,7 @@ class _Report:
         return text[:low] + tail
 
     def grade_cell(self, grade: object) -> tuple[str, FontFace | None]:
-        g = _text(grade)
+        g = text_or_blank(grade)
         s = STYLES.get(g)
         if s is None:
             return "―", None
@@ -687,7 +684,7 @@ class _Report:
 
     def project_heading(self, pid: str, p: pd.Series) -> None:
         pdf = self.pdf
-        relisted = _text(p["relisted_from"])
+        relisted = text_or_blank(p["relisted_from"])
         self.project_pages[pid] = _Placed(pdf.page_no(), pdf.add_link(y=pdf.get_y()))
         title = f"{'【再掲】' if relisted else ''}{pid}　{p['project_name']}"
         self.heading(title, size=11.5, fill=(240, 240, 240), level=3)
@@ -735,7 +732,7 @@ class _Report:
                 min(
                     MAX_CELL_LINES,
                     max(
-                        self.lines_needed(_text(r["note"]), YEAR_TABLE_WIDTHS[5]),
+                        self.lines_needed(text_or_blank(r["note"]), YEAR_TABLE_WIDTHS[5]),
                         self.lines_needed(_target(r["target_text"]), YEAR_TABLE_WIDTHS[1]),
                     ),
                 )
@@ -765,7 +762,7 @@ class _Report:
             pdf.add_page()
         self.kpi_pages[kpi_id] = _Placed(pdf.page_no(), pdf.add_link(y=pdf.get_y()))
         year_row = h[h["fiscal_year"] == self.fy]
-        verdict = badge_text(_text(year_row["grade"].iloc[0])) if len(year_row) else "―"
+        verdict = badge_text(text_or_blank(year_row["grade"].iloc[0])) if len(year_row) else "―"
         self.write(f"指標 {kpi_id}　{first['kpi_name']}", size=10.5, h=5.5)
         forecast = self.outlook_words(kpi_id)
         self.write(
@@ -794,7 +791,7 @@ class _Report:
                     format_value(actual, str(r["unit"])),
                     _rate(r["achievement_rate"]),
                     self.grade_cell(r["grade"]),
-                    _text(r["note"]),
+                    text_or_blank(r["note"]),
                 )
             )
             styles.append(SELECTED_ROW if fy == self.fy else None)
@@ -816,8 +813,8 @@ class _Report:
         for r in rev[rev["kpi_id"] == kpi_id].to_dict("records"):
             self.write(
                 f"目標値の見直し（{r['revised_at']:%Y-%m-%d}）: {fy_label(int(r['fiscal_year']))} "
-                f"{_text(r['target_before_text']) or '（なし）'} → "
-                f"{_text(r['target_after_text']) or '（削除）'}　理由: {_text(r['reason'])}",
+                f"{text_or_blank(r['target_before_text']) or '（なし）'} → "
+                f"{text_or_blank(r['target_after_text']) or '（削除）'}　理由: {text_or_blank(r['reason'])}",
                 size=8,
                 colour=MUTED,
             )

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.actuals_loader import resolve_plan_id
+from etl.cli_common import settings_of, write_folder, write_output
 from etl.problems import problem_rows
 from etl.round import check_round, commit_round, files_of
 from etl.round_ops import unreported_excel
@@ -20,19 +21,12 @@ from etl.text_table import format_table
 from etl.who import operator_name
 from etl.year_locks import ACTION_WORDS, LOCK, UNLOCK, set_lock
 from kpi import repository, round_status
-from kpi.config import Settings, load_settings
-from kpi.errors import KpiError
 from kpi.fiscal import fy_label
 
 EXIT_OK, EXIT_REJECTED = 0, 1
 PLAN_ID_HELP = "計画ID（既定: その年度を期間に含む最新の計画）"
 
 AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings()
-    return settings.with_db(args.db) if args.db else settings
 
 
 def _date(text: str) -> dt.date:
@@ -43,7 +37,7 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_round_templates(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
@@ -51,12 +45,7 @@ def cmd_round_templates(args: argparse.Namespace) -> int:
             con, plan_id, args.fy, deadline=args.deadline, today=settings.today()
         )
     out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            (out / name).write_bytes(data)
-    except OSError as e:
-        raise KpiError(f"書き出せません: {out}（{e.strerror or e}）") from e
+    write_folder(out, files)
     print(
         f"{len(files)} 部署の照会票を書き出しました: {out}（計画 {plan_id}、{fy_label(args.fy)}）"
     )
@@ -64,7 +53,7 @@ def cmd_round_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_round_status(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
@@ -90,14 +79,13 @@ def cmd_round_status(args: argparse.Namespace) -> int:
     print(format_table(shown.astype(object).fillna("").to_dict("records")))
     if args.out:
         out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(unreported_excel(items, args.fy))
+        write_output(out, unreported_excel(items, args.fy))
         print(f"未報告一覧を書き出しました: {out}")
     return EXIT_OK
 
 
 def _lock(args: argparse.Namespace, action: str) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)
         plan_id = resolve_plan_id(con, args.plan_id, fiscal_year=args.fy)
@@ -134,7 +122,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 def load_round(args: argparse.Namespace, paths: list[str]) -> int:
     """load-actuals with several files or a folder: every file checked, then all or nothing."""
-    settings = _settings(args)
+    settings = settings_of(args)
     files = files_of(paths)
     with repository.open_db(settings.db_path) as con:
         repository.init_schema(con, settings.grading)

@@ -81,3 +81,12 @@ def missing_headers(sheet: Sheet, required: list[str]) -> list[str]:
     row = sheet.rows[0] if sheet.rows else []
     present = {header_key(v) for v in row if v is not None}
     return [h for h in required if header_key(h) not in present]
+
+
+def cell_text(v: object) -> str:
+    """A cell read as text: 2.0 from Excel reads "2", surrounding spaces dropped."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()

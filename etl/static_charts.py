@@ -13,7 +13,6 @@ reports at once on two threads).
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from kpi.charts import format_value
 from kpi.fiscal import era_name
+from kpi.numbers import is_missing, text_or_blank
 from kpi.status import (
     ALL_GRADES,
     COMPARATOR_WORDS,
@@ -46,15 +46,6 @@ from kpi.status import (
 CHART_DPI = 150
 MM_PER_INCH = 25.4
 SELECTED_YEAR_FILL = "#F0F0F0"
-
-
-def is_missing(value: object) -> bool:
-    """None, pandas' NA or NaN: a cell with nothing to show."""
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def _text(value: object) -> str:
-    return "" if is_missing(value) else str(value)
 
 
 def _hatch(grade: str) -> str:
@@ -211,7 +202,7 @@ class StaticCharts:
         handles: list[Artist] = []
         if targets:
             points = [
-                (x, float(t), _text(c))
+                (x, float(t), text_or_blank(c))
                 for x, t, c, n in zip(xs, h["target_value"], h["comparator"], numeric, strict=True)
                 if n
             ]

@@ -93,6 +93,28 @@ def _text(v: object) -> object:
     return v
 
 
+def write_sheet_head(
+    ws: Worksheet,
+    title: str,
+    instructions: str,
+    headers: list[str],
+    widths: dict[str, int],
+    header_row: int = HEADER_ROW,
+) -> None:
+    """The top of every sheet a department fills in: title, instructions in red, and the
+    header row (the readers find it by its names, not its position)."""
+    set_value(ws.cell(row=1, column=1), title)
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    set_value(ws.cell(row=2, column=1), instructions)
+    ws.cell(row=2, column=1).font = Font(color="C00000")
+    for c, h in enumerate(headers, start=1):
+        cell = ws.cell(row=header_row, column=c)
+        set_value(cell, h)
+        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(c)].width = widths.get(h, 12)
+
+
 def write_actuals_workbook(
     rows: pd.DataFrame,
     *,
@@ -111,16 +133,7 @@ def write_actuals_workbook(
     ws = wb.active
     ws.title = SHEET
     headers = [*HEADERS, COL_PLAN] if with_plan_id else list(HEADERS)
-    set_value(ws.cell(row=1, column=1), title)
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    set_value(ws.cell(row=2, column=1), instructions)
-    ws.cell(row=2, column=1).font = Font(color="C00000")
-    for c, h in enumerate(headers, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=c)
-        set_value(cell, h)
-        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(c)].width = WIDTHS.get(h, 12)
+    write_sheet_head(ws, title, instructions, headers, WIDTHS)
 
     r = HEADER_ROW
     for r, rec in enumerate(rows.to_dict("records"), start=HEADER_ROW + 1):

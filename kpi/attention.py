@@ -18,6 +18,7 @@ import pandas as pd
 from kpi import outlook
 from kpi.charts import format_value
 from kpi.dashboard import PlanData, Selection, by_policy
+from kpi.numbers import is_missing
 from kpi.status import GRADED, NOT_REPORTED, STYLES, C, D, badge_text
 
 REASON_COLUMNS = ["kpi_id", "reason", "rank"]
@@ -41,12 +42,8 @@ ATTENTION_COLUMNS = {
 }
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA
-
-
 def rate_text(value: object) -> str:
-    return "―" if _missing(value) else f"{float(value):.1f}%"  # type: ignore[arg-type]
+    return "―" if is_missing(value) else f"{float(value):.1f}%"  # type: ignore[arg-type]
 
 
 def grade_reasons(year_status: pd.DataFrame) -> pd.DataFrame:
@@ -115,11 +112,11 @@ def needs_attention(
     out = rows.assign(
         grade_text=rows["grade"].map(badge_text),
         actual_text=[
-            "―" if _missing(v) else format_value(float(v), str(u))
+            "―" if is_missing(v) else format_value(float(v), str(u))
             for v, u in zip(rows["actual_value"], rows["unit"], strict=True)
         ],
         target_text=[
-            "―" if _missing(t) else str(t)
+            "―" if is_missing(t) else str(t)
             for t in rows["target_text"].where(rows["target_text"].notna(), None)
         ],
         rate_text=rows["achievement_rate"].map(rate_text),

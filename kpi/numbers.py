@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 
 PLAN_UNITS = ("人", "件", "時間", "業務", "回", "箇所", "種類", "データ", "枚")
 # A blank or one of these means "not reported" (DESIGN 4.2). NFKC leaves ー ― — as they are.
@@ -227,3 +228,13 @@ def read_target(raw: object, unit: str, direction: str, *, percent_format: bool 
     if not isinstance(raw, str):  # a number typed into Excel: keep a readable printed form
         text = f"{reading.value:g}%" if unit == "%" else f"{reading.value:g}"
     return Reading(NUMBER, reading.value, comparator, reading.frequency, text)
+
+
+def is_missing(value: object) -> bool:
+    """None, pandas' NA or NaN: a cell with nothing to show."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def text_or_blank(value: object) -> str:
+    """A value for a text field of an output: "" when it is missing, never "nan" or "None"."""
+    return "" if is_missing(value) else str(value)

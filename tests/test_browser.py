@@ -108,8 +108,11 @@ def test_upload_a_filled_template_and_see_it_on_the_chart(app, tmp_path):
         page.get_by_label("お名前").fill("情報 花子")
         page.get_by_label("取込用パスワード").fill(PASSWORD)
         page.get_by_role("button", name="ログイン").click()
-        page.wait_for_selector("input[type=file]", state="attached")
-        page.locator("input[type=file]").set_input_files(str(upload))
+        # the 取込 tab's uploader (the page's other tabs hold the round's and the plan's)
+        uploader = page.get_by_label(re.compile("^実績ファイル")).get_by_test_id(
+            "stFileUploaderDropzoneInput"
+        )
+        uploader.set_input_files(str(upload))
         page.wait_for_selector("text=取り込む前の確認")
         page.get_by_role("button", name="この内容で取り込む").click()
         page.wait_for_selector("text=取り込みました")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +41,7 @@ from kpi.dashboard import (
 )
 from kpi.errors import KpiError
 from kpi.fiscal import fy_long_label
+from kpi.numbers import is_missing, text_or_blank
 from kpi.status import (
     ALL_GRADES,
     DIRECTION_WORDS,
@@ -108,25 +108,17 @@ def public_table(data: PlanData, sel: Selection, *, with_comments: bool) -> pd.D
 # ---------------------------------------------------------------- words
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def _text(value: object) -> str:
-    return "" if _missing(value) else str(value)
-
-
 def _e(value: object) -> str:
     """Every text that reaches a page goes through here (quotes escaped too)."""
-    return escape(_text(value), quote=True)
+    return escape(text_or_blank(value), quote=True)
 
 
 def _rate(value: object) -> str:
-    return "―" if _missing(value) else f"{float(value):.1f}%"  # type: ignore[arg-type]
+    return "―" if is_missing(value) else f"{float(value):.1f}%"  # type: ignore[arg-type]
 
 
 def _actual(value: object, unit: str) -> str:
-    return format_value(None if _missing(value) else float(value), unit)  # type: ignore[arg-type]
+    return format_value(None if is_missing(value) else float(value), unit)  # type: ignore[arg-type]
 
 
 def _size(n: int) -> str:
@@ -140,15 +132,15 @@ def _date_words(day: dt.date) -> str:
 def kpi_alt_text(history: pd.DataFrame, fiscal_year: int) -> str:
     """The text alternative of a KPI chart: the chosen year's verdict and the trend."""
     h = history.sort_values("fiscal_year")
-    unit = _text(h["unit"].iloc[0])
+    unit = text_or_blank(h["unit"].iloc[0])
     parts = []
     year = h[h["fiscal_year"] == fiscal_year]
     if len(year):
         r = year.iloc[0]
-        target = _text(r["target_text"]) or "なし"
+        target = text_or_blank(r["target_text"]) or "なし"
         parts.append(
             f"{fy_long_label(fiscal_year)}は、目標 {target}、実績 {_actual(r['actual_value'], unit)}、"
-            f"評価 {badge_text(_text(r['grade']))}。"
+            f"評価 {badge_text(text_or_blank(r['grade']))}。"
         )
     reported = h[h["actual_value"].notna()]
     if len(reported) >= 2:
@@ -361,10 +353,10 @@ class _Site:
                 [
                     f'<a href="{_e(href)}">{_e(kpi_id)}</a>',
                     _e(r["kpi_name"]),
-                    _e(_text(r["target_text"]) or "―"),
-                    _e(_actual(r["actual_value"], _text(r["unit"]))),
+                    _e(text_or_blank(r["target_text"]) or "―"),
+                    _e(_actual(r["actual_value"], text_or_blank(r["unit"]))),
                     _e(_rate(r["achievement_rate"])),
-                    _e(badge_text(_text(r["grade"]))),
+                    _e(badge_text(text_or_blank(r["grade"]))),
                     _e(lead.get(r["home_project_id"], "") or "―"),
                 ]
             )
@@ -418,7 +410,7 @@ class _Site:
                 measure = p["measure_id"]
                 parts.append(f"<h2>事業推進計画 {_e(measure)}　{_e(p['measure_name'])}</h2>")
             pid = str(p["project_id"])
-            relisted = _text(p["relisted_from"])
+            relisted = text_or_blank(p["relisted_from"])
             parts.append(
                 f'<section class="project" aria-labelledby="project-{_e(pid)}">'
                 f'<h3 id="project-{_e(pid)}">{"【再掲】" if relisted else ""}{_e(pid)}　'
@@ -438,7 +430,7 @@ class _Site:
                 kpi_id = str(lst["kpi_id"])
                 if bool(lst["relisted"]):
                     href = f"{pages[kpi_id]}#{kpi_anchor(kpi_id)}"
-                    name = _text(
+                    name = text_or_blank(
                         data.status.loc[data.status["kpi_id"] == kpi_id, "kpi_name"].iloc[0]
                     )
                     parts.append(
@@ -453,9 +445,12 @@ class _Site:
     def kpi_block(self, kpi_id: str) -> str:
         h = self.sel.status[self.sel.status["kpi_id"] == kpi_id].sort_values("fiscal_year")
         first = h.iloc[0]
-        unit = _text(first["unit"])
+        unit = text_or_blank(first["unit"])
         anchor = kpi_anchor(kpi_id)
-        facts = [f"単位: {unit or 'なし'}", DIRECTION_WORDS.get(_text(first["direction"]), "")]
+        facts = [
+            f"単位: {unit or 'なし'}",
+            DIRECTION_WORDS.get(text_or_blank(first["direction"]), ""),
+        ]
         if bool(first["cumulative"]):
             facts.append("累積値")
         out = [
@@ -463,7 +458,7 @@ class _Site:
             f'<h4 id="{_e(anchor)}-h">指標 {_e(kpi_id)}　{_e(first["kpi_name"])}</h4>',
             f'<p class="meta">{_e("　／　".join(f for f in facts if f))}</p>',
         ]
-        if _text(first["rationale"]):
+        if text_or_blank(first["rationale"]):
             out.append(f'<p class="rationale">指標の考え方: {_e(first["rationale"])}</p>')
         years = f"{fy_long_label(int(h['fiscal_year'].min()))}～{fy_long_label(int(h['fiscal_year'].max()))}"
         if h["target_value"].notna().any() or h["actual_value"].notna().any():
@@ -485,13 +480,13 @@ class _Site:
             fy = int(r["fiscal_year"])
             row = [
                 fy_long_label(fy) + ("（対象年度）" if fy == self.fy else ""),
-                _text(r["target_text"]) or "―",
+                text_or_blank(r["target_text"]) or "―",
                 _actual(r["actual_value"], unit),
                 _rate(r["achievement_rate"]),
-                badge_text(_text(r["grade"])),
+                badge_text(text_or_blank(r["grade"])),
             ]
             if self.with_comments:
-                row.append(_text(r["note"]))
+                row.append(text_or_blank(r["note"]))
             rows.append(row)
             classes.append("current" if fy == self.fy else "")
         out.append(

@@ -17,6 +17,7 @@ import pandas as pd
 
 from kpi.charts import format_value
 from kpi.fiscal import era_name
+from kpi.numbers import is_missing
 from kpi.status import (
     ALL_GRADES,
     GRADE_PATTERNS,
@@ -46,10 +47,6 @@ def _a(value: object) -> str:
 
 def _num(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def year_lines(fy: int, *, narrow: bool = False) -> tuple[str, str]:
@@ -119,12 +116,12 @@ def kpi_chart(history: pd.DataFrame, *, selected_year: int, chart_id: str, label
     alternative; `chart_id` prefixes the pattern ids so that several charts share a page.
     """
     h = history.sort_values("fiscal_year")
-    unit = str(h["unit"].iloc[0]) if len(h) and not _missing(h["unit"].iloc[0]) else ""
+    unit = str(h["unit"].iloc[0]) if len(h) and not is_missing(h["unit"].iloc[0]) else ""
     years = [int(fy) for fy in h["fiscal_year"]]
     grades = [str(g) for g in h["grade"]]
-    actual = [None if _missing(v) else float(v) for v in h["actual_value"]]
-    target = [None if _missing(v) else float(v) for v in h["target_value"]]
-    comps = ["" if _missing(c) else str(c) for c in h["comparator"]]
+    actual = [None if is_missing(v) else float(v) for v in h["actual_value"]]
+    target = [None if is_missing(v) else float(v) for v in h["target_value"]]
+    comps = ["" if is_missing(c) else str(c) for c in h["comparator"]]
     values = [v for v in actual + target if v is not None]
     top = max(values, default=0.0)
     if unit == "%":

@@ -1,11 +1,12 @@
-"""事業評価 (issue #13) as the report and the export show it: pure functions over PlanData."""
+"""事業評価 (issue #13) as the pages, the report and the export show it: pure functions over
+PlanData."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from kpi.dashboard import PlanData
-from kpi.fiscal import era_name
+from kpi.fiscal import era_name, fy_label
 from kpi.round_status import year_state
 
 LABELS = {
@@ -17,7 +18,7 @@ LABELS = {
 }
 
 
-def _stored(data: PlanData, project_id: str) -> str:
+def evaluated_as(data: PlanData, project_id: str) -> str:
     """A 再掲 project is evaluated under its original number."""
     origin = data.projects.set_index("project_id")["relisted_from"].get(project_id)
     return origin if isinstance(origin, str) else project_id
@@ -35,7 +36,7 @@ def evaluation_lines(data: PlanData, project_id: str, fy: int) -> list[str]:
     head = f"事業評価（{era_name(fy)}・{state}）"
     if ev.empty:
         return [f"{head}: 未報告"]
-    rows = ev[(ev["project_id"] == _stored(data, project_id)) & (ev["fiscal_year"] == fy)]
+    rows = ev[(ev["project_id"] == evaluated_as(data, project_id)) & (ev["fiscal_year"] == fy)]
     if rows.empty:
         return [f"{head}: 未報告"]
     r = rows.iloc[0]
@@ -56,7 +57,7 @@ def evaluation_sheet(data: PlanData, project_ids: list[str]) -> pd.DataFrame:
     columns = ["事業番号", "事業名", "年度", "値の状態", *LABELS.values()]
     if ev.empty:
         return pd.DataFrame(columns=columns)
-    stored = {_stored(data, p) for p in project_ids}
+    stored = {evaluated_as(data, p) for p in project_ids}
     ev = ev[ev["project_id"].isin(stored)]
     names = data.projects.set_index("project_id")["project_name"]
     table = pd.DataFrame(
@@ -69,4 +70,17 @@ def evaluation_sheet(data: PlanData, project_ids: list[str]) -> pd.DataFrame:
     )
     for col, label in LABELS.items():
         table[label] = ev[col].fillna("")
+    return table.reset_index(drop=True)
+
+
+def evaluation_table(data: PlanData, project_id: str) -> pd.DataFrame:
+    """The project's current evaluations, newest year first (a 再掲 shows its original's)."""
+    ev = data.evaluations
+    if ev.empty:
+        return pd.DataFrame(columns=["年度", *LABELS.values()])
+    rows = ev[ev["project_id"] == evaluated_as(data, project_id)]
+    rows = rows.sort_values("fiscal_year", ascending=False)
+    table = pd.DataFrame({"年度": rows["fiscal_year"].map(fy_label)})
+    for col, label in LABELS.items():
+        table[label] = rows[col].fillna("")
     return table.reset_index(drop=True)
