@@ -163,8 +163,8 @@ def add_commands(add: AddCommand) -> None:
     p.add_argument("--fy", required=True, type=_fy, help="年度（例: 2025、令和7年度）")
     p.add_argument("--plan-id", help=PLAN_ID_HELP)
     p.add_argument("--out", help="未報告一覧を書き出す Excel ファイル（任意）")
-    for name, func, words in (("lock", cmd_lock, "確定"), ("unlock", cmd_unlock, "確定を解除")):
-        p = add(name, func, f"年度の実績を{words}する（理由は必須）")
+    for name, func, words in (("lock", cmd_lock, "を確定"), ("unlock", cmd_unlock, "の確定を解除")):
+        p = add(name, func, f"年度の実績{words}する（理由は必須）")
         p.add_argument("--fy", required=True, type=_fy, help="年度（例: 2025、令和7年度）")
         p.add_argument("--reason", required=True, help="理由")
         p.add_argument("--plan-id", help=PLAN_ID_HELP)
