@@ -234,12 +234,12 @@ def read_file(
         )
         problems += evaluations.problems
     read = FileRead(actuals, evaluations)
-    if not any(p.blocking for p in problems):
-        problems += locked_problems(
-            locked(con, read.plan_ids),
-            [actuals.rows, actuals.unreported_notes, evaluations.rows],
-            filename,
-        )
+    # with the file's other problems, not after them: the rows read so far name the years
+    problems += locked_problems(
+        locked(con, list(dict.fromkeys([*read.plan_ids, *actuals.rows_read["plan_id"]]))),
+        [actuals.rows_read, actuals.unreported_notes, evaluations.rows],
+        filename,
+    )
     if any(p.blocking for p in problems):
         raise InputRejected(problems)
     return read

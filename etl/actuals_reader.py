@@ -84,6 +84,9 @@ class ActualsRead:
     # Comments of rows not reported (etl.actuals_notes): plan_id, kpi_id, fiscal_year, note,
     # source_cell. Stored apart from the values (kpi_unreported_notes), never graded.
     unreported_notes: pd.DataFrame = field(default_factory=empty_notes)
+    # The rows read even when something blocks (`rows` is then empty): never loaded, only
+    # for problems that name more cells at once (YEAR_LOCKED beside a typo, etl.year_locks).
+    rows_read: pd.DataFrame = field(default_factory=lambda: _frame({c: [] for c in ROW_COLUMNS}))
 
     @property
     def ok(self) -> bool:
@@ -711,6 +714,7 @@ def read_actuals(
         skipped_by_plan=skipped,
         sheet=sheet.name,
         unreported_notes=unreported,
+        rows_read=rows,
     )
     if not result.ok:
         result.rows = rows.iloc[0:0]

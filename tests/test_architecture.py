@@ -58,6 +58,21 @@ def test_the_entry_point_talks_to_pages_not_to_the_database():
     assert names  # the parse saw the imports
 
 
+def test_every_table_goes_through_show_table():
+    """ui.tables.show_table gives every table the app's 「―」 for a missing value."""
+    offenders = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in python_files("ui", "views", "app.py")
+        if p.name != "tables.py"
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "dataframe"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "st"
+    ]
+    assert offenders == []
+
+
 def test_only_the_repository_writes_sql():
     offenders = []
     for p in python_files("kpi", "etl", "ui", "views", "app.py"):

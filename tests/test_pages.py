@@ -71,6 +71,8 @@ def test_page_runs_without_exception(app_env, page):
     at = open_page(page)
     assert at.title, "every page has a title"
     assert any("架空" in w.value for w in at.warning), "the sample banner is on every page"
+    # a missing value (未報告, no target) reads 「―」, not Streamlit's 「None」 (issue #10 item 14)
+    assert [d.proto.placeholder for d in at.dataframe] == ["―"] * len(at.dataframe)
 
 
 # -------------------------------------------------------------------- 概況

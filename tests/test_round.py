@@ -537,3 +537,21 @@ def test_correction_value_text_reads_back_as_the_same_number(plan_con, seed_db):
         kind="correction",
     )
     assert list(preview.rows["actual_value"]) == [98765432.0]
+
+
+def test_a_locked_year_is_named_beside_the_files_other_problems(plan_con, seed_db):
+    """A clerk fixing a file learns at once that its year is locked, not after fixing the rest."""
+    set_lock(plan_con, PLAN_ID, FY, action=LOCK, reason="確定", by="t")
+    edits = pd.DataFrame({"kpi_id": ["1-3-1-1", "1-3-5-1"], "value": [5, "五"], "note": [None] * 2})
+    with pytest.raises(InputRejected) as e:
+        commit_actuals(
+            plan_con,
+            correction_workbook(PLAN_ID, FY, edits),
+            "画面修正.xlsx",
+            by="t",
+            settings=seed_db,
+            plan_id=PLAN_ID,
+            kind="correction",
+        )
+    codes = {p.code for p in e.value.problems}
+    assert {"YEAR_LOCKED", "BAD_NUMBER"} <= codes

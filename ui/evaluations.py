@@ -7,6 +7,7 @@ import streamlit as st
 from kpi.dashboard import PlanData
 from kpi.evaluations import evaluation_table
 from ui.format import md
+from ui.tables import show_table
 
 
 def evaluation_block(data: PlanData, project_id: str) -> None:
@@ -20,4 +21,4 @@ def evaluation_block(data: PlanData, project_id: str) -> None:
         f"{md(latest['年度'])}　進捗: **{md(latest['進捗']) or '―'}**　｜　"
         f"今後の方向性: **{md(latest['今後の方向性']) or '―'}**"
     )
-    st.dataframe(table, hide_index=True)
+    show_table(table, hide_index=True)

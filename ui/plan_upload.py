@@ -20,6 +20,7 @@ from kpi.fiscal import fy_label
 from ui import errors, problems
 from ui.downloads import download_table
 from ui.format import md
+from ui.tables import show_table
 
 T = TypeVar("T")
 
@@ -100,7 +101,7 @@ def _load_section(settings: Settings, user: str) -> None:
         st.info("データベースの計画と同じ内容です。取り込んでも何も変わりません。")
         return
     table = change_table(preview.changes, several_plans=len(preview.plan_ids) > 1)
-    st.dataframe(table, hide_index=True)
+    show_table(table, hide_index=True)
     download_table(table, "計画の変更内容", key="plan-preview")
     reason = ""
     if preview.needs_reason:
@@ -154,7 +155,7 @@ def _rollback_section(settings: Settings, user: str) -> None:
             "理由": versions["reason"].fillna(""),
         }
     )
-    st.dataframe(shown, hide_index=True)
+    show_table(shown, hide_index=True)
     labels = {
         int(r.upload_id): f"#{r.upload_id} {r.plan_id} 第{r.version_no}版 {r.filename}"
         for r in versions.itertuples()
@@ -176,7 +177,7 @@ def _rollback_section(settings: Settings, user: str) -> None:
     if effect.changes.empty:
         st.caption("取り消しても現在の計画は変わりません（新しい版が有効なため）。")
     else:
-        st.dataframe(change_table(effect.changes), hide_index=True)
+        show_table(change_table(effect.changes), hide_index=True)
     sure = st.checkbox("この計画の版を取り消します", key="plan_rollback_sure")
     clicked = st.button("取り消す", disabled=not sure, key="plan_rollback", icon=":material/undo:")
     rolled_back = (

@@ -9,6 +9,7 @@ import streamlit as st
 
 from etl.problems import ERROR, Problem, problem_rows
 from ui.downloads import download_table
+from ui.tables import show_table
 
 
 def show(problems: list[Problem], *, key: str, kpi_names: Mapping[str, str] | None = None) -> None:
@@ -31,7 +32,7 @@ def show(problems: list[Problem], *, key: str, kpi_names: Mapping[str, str] | No
     )
     if not table["指標ID"].astype(bool).any():  # problems of the file, not of KPI rows
         table = table.drop(columns=["指標ID", "指標名"])
-    st.dataframe(
+    show_table(
         table,
         hide_index=True,
         column_config={

@@ -21,6 +21,7 @@ from ui.context import PageContext
 from ui.downloads import download_table
 from ui.format import md
 from ui.provisional import year_badge
+from ui.tables import show_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -70,7 +71,7 @@ def round_section(ctx: PageContext, user: str | None) -> None:
             lambda t: "" if t is None or t != t else f"{pd.Timestamp(t):%Y-%m-%d %H:%M}"
         )
     )
-    st.dataframe(shown, hide_index=True, key="round_board")
+    show_table(shown, hide_index=True, key="round_board")
     download_table(shown, f"回答状況_{fy}", key="round-board")
     st.download_button(
         "未報告一覧（部署別、Excel）",
@@ -103,7 +104,7 @@ def round_section(ctx: PageContext, user: str | None) -> None:
         check = round_ops.check(settings, files, ctx.plan_id)
     if check is None:
         return
-    st.dataframe(check.summary(), hide_index=True, key="round_summary")
+    show_table(check.summary(), hide_index=True, key="round_summary")
     for f in check.files:
         if f.problems:
             with st.expander(f"{md(f.filename)}（{len(f.problems)} 件）", expanded=not f.ok):
@@ -185,7 +186,7 @@ def correction_section(ctx: PageContext, user: str | None) -> None:
         return
     payload, preview = checked
     rows = preview.rows
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {
                 "指標ID": rows["kpi_id"],
@@ -220,7 +221,7 @@ def lock_section(ctx: PageContext, user: str | None) -> None:
     settings, data = ctx.settings, ctx.data
     locked, _ = round_ops.lock_state(settings, ctx.plan_id)
     state = locked.set_index("fiscal_year")
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {
                 "年度": [fy_label(y) for y in data.years],
@@ -279,7 +280,7 @@ def lock_history(ctx: PageContext) -> None:
             "日時": events["done_at"].dt.strftime("%Y-%m-%d %H:%M"),
         }
     )
-    st.dataframe(table, hide_index=True, key="lock_history")
+    show_table(table, hide_index=True, key="lock_history")
     download_table(table, "確定の履歴", key="lock-history")
 
 
@@ -290,7 +291,7 @@ def evaluation_preview(preview: Preview) -> None:
         return
     st.markdown(f"**事業評価 {len(rows)} 件**")
     words = {"new": "新規", "changed": "変更", "unchanged": "変更なし"}
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {
                 "区分": rows["status"].map(words),

@@ -11,6 +11,7 @@ from ui import charts as ui_charts
 from ui import context, downloads
 from ui.format import format_value, md, percent_text
 from ui.provisional import year_badge
+from ui.tables import show_table
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -38,9 +39,7 @@ else:
     if len(table) > len(top):
         st.caption(f"グラフは指標数の多い {len(top)} 部署。すべての部署は下の表にあります。")
     shown = table.rename(columns={"department": "部署"})
-    st.dataframe(
-        shown.assign(**{"達成率(A)": shown["達成率(A)"].map(percent_text)}), hide_index=True
-    )
+    show_table(shown.assign(**{"達成率(A)": shown["達成率(A)"].map(percent_text)}), hide_index=True)
     downloads.download_table(shown, f"部署別_{sel.fiscal_year}", key="dept-table")
 
 st.header("部署の事業と指標", anchor=False)
@@ -81,5 +80,5 @@ if detail.empty:
         "合うものはありません。"
     )
 else:
-    st.dataframe(detail, hide_index=True)
+    show_table(detail, hide_index=True)
     downloads.download_table(detail, f"部署_{chosen}", key="dept-detail")

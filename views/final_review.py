@@ -15,6 +15,7 @@ from kpi.status import badge_text
 from ui import charts as ui_charts
 from ui import context, downloads
 from ui.format import md
+from ui.tables import show_table
 
 ctx = context.current()
 data = ctx.data
@@ -46,7 +47,7 @@ tab_kpi, tab_policy, tab_project, tab_revision = st.tabs(
 
 with tab_kpi:
     table = kpi_table(review)
-    st.dataframe(table, hide_index=True)
+    show_table(table, hide_index=True)
     st.caption(
         "初回実績は最初に報告された値。達成年数は、評価した年度（A〜D）のうち目標を達成（A）した年度の数。"
     )
@@ -60,11 +61,11 @@ with tab_policy:
         key="final-policies",
         alt="基本方針ごとの最終評価の内訳",
     )
-    st.dataframe(policies, hide_index=True)
+    show_table(policies, hide_index=True)
     downloads.download_table(policies, "総括_基本方針", key="final-policy-table")
     st.subheader("事業推進計画ごとの最終評価", anchor=False)
     measures = distribution_table(review.measures, "事業推進計画", ["measure_id", "measure_name"])
-    st.dataframe(measures, hide_index=True)
+    show_table(measures, hide_index=True)
     downloads.download_table(measures, "総括_事業推進計画", key="final-measure-table")
 
 with tab_project:
@@ -75,7 +76,7 @@ with tab_project:
             icon=":material/info:",
         )
     projects = project_table(review)
-    st.dataframe(projects, hide_index=True)
+    show_table(projects, hide_index=True)
     downloads.download_table(projects, "総括_個別事業", key="final-projects")
 
 with tab_revision:
@@ -83,7 +84,7 @@ with tab_revision:
         st.info("計画期間中に目標値の見直しはありません。", icon=":material/info:")
     else:
         revisions = revision_table(review.revisions)
-        st.dataframe(revisions, hide_index=True)
+        show_table(revisions, hide_index=True)
         downloads.download_table(revisions, "総括_目標値の見直し", key="final-revisions")
 
 

@@ -12,6 +12,7 @@ from ui import badges, context, downloads
 from ui import charts as ui_charts
 from ui.format import format_value, kpi_flags, md, percent_text, target_words
 from ui.provisional import year_badge
+from ui.tables import show_table
 from ui.url_state import url_selectbox
 
 ctx = context.current()
@@ -107,7 +108,7 @@ table = pd.DataFrame(
     }
 )
 # Short columns first and the long texts capped, so that 実績 and 評価 are seen without scrolling.
-st.dataframe(
+show_table(
     table,
     hide_index=True,
     column_config={
@@ -124,7 +125,7 @@ revisions = data.revisions[data.revisions["kpi_id"] == kpi_id] if len(data.revis
 if revisions is not None and len(revisions):  # 中間見直し: the original target and why (#14)
     st.subheader("目標値の見直し", anchor=False)
     st.caption("グラフの灰色の印は見直し前（当初）の目標値です。評価は見直し後の目標値で行います。")
-    st.dataframe(revision_table(revisions), hide_index=True)
+    show_table(revision_table(revisions), hide_index=True)
 
 st.subheader("指標の考え方", anchor=False)
 st.markdown(md(kpi["rationale"]) or "（記載なし）")

@@ -15,6 +15,7 @@ from ui import outlook as outlook_blocks
 from ui.board import kpi_card_grid
 from ui.format import md
 from ui.provisional import year_badge
+from ui.tables import show_table
 
 ctx = context.current()
 data, sel = ctx.data, ctx.selection
@@ -94,7 +95,7 @@ st.header("評価一覧", anchor=False)
 table = context.selection_status_table(ctx, all_years=False)
 # what an executive reads first, the department's comment (備考) included, on the first screen
 first = ["指標ID", "指標名", "評価", "実績値", "目標値（計画の表記）", "達成率(%)", "備考"]
-st.dataframe(
+show_table(
     table,
     hide_index=True,
     column_order=[*first, *(c for c in table.columns if c not in first)],

@@ -10,6 +10,7 @@ from ui import context, downloads
 from ui.evaluations import evaluation_block
 from ui.format import md
 from ui.provisional import year_badge
+from ui.tables import show_table
 from ui.url_state import url_selectbox
 
 ctx = context.current()
@@ -47,7 +48,7 @@ table = pd.DataFrame(
         f"評価（{era_name(sel.fiscal_year)}）": [grades_of(p) for p in projects.index],
     }
 )
-st.dataframe(table, hide_index=True)
+show_table(table, hide_index=True)
 downloads.download_table(table, "事業一覧", key="projects")
 
 st.header("事業の詳細", anchor=False)
@@ -81,7 +82,7 @@ with st.container(border=True):
     plan = roadmap(data, project_id)
     if len(plan):
         st.markdown("**年度ごとの取組**")
-        st.dataframe(plan, hide_index=True)
+        show_table(plan, hide_index=True)
         downloads.download_table(plan, f"取組_{project_id}", key="roadmap")
     evaluation_block(data, project_id)
     ids = kpis_of_project(data, project_id)

@@ -9,6 +9,7 @@ from kpi.status import UPLOAD_KIND_WORDS
 from ui import auth, context, errors, plan_upload, problems, round_panels
 from ui.downloads import download_table
 from ui.format import md
+from ui.tables import show_table
 
 ctx = context.current()
 settings, data = ctx.settings, ctx.data
@@ -93,7 +94,7 @@ def without_value(preview) -> None:
     if missing.empty:
         return
     with st.expander(f"値のない指標（未報告など）: {len(missing):,} 件"):
-        st.dataframe(missing, hide_index=True)
+        show_table(missing, hide_index=True)
 
 
 def upload_section(user: str) -> None:
@@ -142,12 +143,12 @@ def upload_section(user: str) -> None:
         problems.show(preview.warnings, key="upload-warnings")
     table = preview_table(preview)
     if not table.empty:  # an empty table would say 「empty」
-        st.dataframe(table, hide_index=True)
+        show_table(table, hide_index=True)
         download_table(table, "取込の確認", key="preview")
     round_panels.evaluation_preview(preview)  # 事業評価 (#13)
     if len(preview.unreported_notes):
         st.markdown("**未報告の行に書かれた備考**（値は登録せず、備考だけを保存します）")
-        st.dataframe(unreported_notes_table(preview), hide_index=True)
+        show_table(unreported_notes_table(preview), hide_index=True)
     if not st.button(
         "この内容で取り込む",
         type="primary",
@@ -192,7 +193,7 @@ def rollback_effect_table(effect) -> None:
             "取消後の値の出典": rows["after_is_sample"].map(SOURCE),
         },
     )
-    st.dataframe(table, hide_index=True)
+    show_table(table, hide_index=True)
 
 
 def rollback_section(history: pd.DataFrame, user: str | None) -> None:
@@ -288,7 +289,7 @@ with tab_history:
             "取消者": history["rolled_back_by"].fillna(""),
         }
     )
-    st.dataframe(shown, hide_index=True)
+    show_table(shown, hide_index=True)
     download_table(shown, "取込履歴", key="history")
     round_panels.lock_history(ctx)
     with errors.boundary(key="rollback"):
