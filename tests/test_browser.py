@@ -7,6 +7,7 @@ import time
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from etl import cli
 from etl.template import HEADER_ROW, HEADERS
@@ -108,6 +109,11 @@ def test_upload_a_filled_template_and_see_it_on_the_chart(app, tmp_path):
         page.get_by_label("お名前").fill("情報 花子")
         page.get_by_label("取込用パスワード").fill(PASSWORD)
         page.get_by_role("button", name="ログイン").click()
+        # the uploader's button is named in Japanese for a screen reader too, not in English
+        button = page.locator("[data-testid=stFileUploaderDropzone] button").first
+        expect(button).to_have_accessible_name("ファイルを選ぶ")
+        for english in ("Browse files", "Upload", "file upload"):
+            assert page.get_by_role("button", name=english, exact=True).count() == 0
         # the 取込 tab's uploader (the page's other tabs hold the round's and the plan's)
         uploader = page.get_by_label(re.compile("^実績ファイル")).get_by_test_id(
             "stFileUploaderDropzoneInput"

@@ -12,6 +12,7 @@ from etl import cli
 from kpi import outlook, service
 from kpi.charts import PROJECTION_NAME, kpi_figure, short_year
 from kpi.dashboard import Filters, kpi_history, select, status_table
+from kpi.fiscal import fy_label
 from tests.test_pages import app_env, open_page, sample_db  # noqa: F401 (fixtures)
 
 PLAN_ID = "hadano-r3-r7"
@@ -130,6 +131,12 @@ def test_kpi_detail_shows_the_projection_and_says_it_is_a_forecast(app_env, data
     page = "\n".join(m.value for m in at.markdown)
     assert outlook.badge(row["outlook_grade"]) in page
     assert "予測" in page
+    # the year table says, for each year, what the trend said then
+    years = next(d.value for d in at.dataframe if "見込み（その年度時点）" in d.value.columns)
+    said = dict(zip(years["年度"], years["見込み（その年度時点）"], strict=True))
+    assert said[fy_label(2023)] == outlook.export_words(row)
+    assert said[fy_label(2023)].startswith(str(row["outlook_grade"]))
+    assert said[fy_label(2025)] == ""  # the final year: its grade is in 評価
 
 
 # ------------------------------------------------------------------- export

@@ -58,6 +58,20 @@ LANG_SCRIPT = """<script>
   const fix = () => { if (root.lang !== "ja") root.lang = "ja"; };
   fix();
   new MutationObserver(fix).observe(root, {attributes: true, attributeFilter: ["lang"]});
+  // The uploader's button shows ファイルを選ぶ (_UPLOADER) but is named "Upload" and its input
+  // "file upload" for a screen reader (4.1.2): name both in Japanese whenever an uploader
+  // appears. One observer per page.
+  if (window.__kpiUploaderNames) return;
+  window.__kpiUploaderNames = true;
+  const name = () => {
+    for (const b of document.querySelectorAll(
+        '[data-testid="stFileUploaderDropzone"] button:not([aria-label="ファイルを選ぶ"]), '
+        + '[data-testid="stFileUploaderDropzoneInput"]:not([aria-label="ファイルを選ぶ"])')) {
+      b.setAttribute("aria-label", "ファイルを選ぶ");
+    }
+  };
+  name();
+  new MutationObserver(name).observe(document.body, {childList: true, subtree: true});
 })();
 </script>"""
 

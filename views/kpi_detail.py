@@ -102,6 +102,8 @@ table = pd.DataFrame(
         "実績": [format_value(v, unit) for v in history["actual_value"]],
         "達成率": history["achievement_rate"].map(percent_text),
         "評価": [badge_text(g) for g in history["grade"]],
+        # what the trend said as of that year (blank from the final year on: its grade decides)
+        "見込み（その年度時点）": outlook.export_columns(history, data.outlook)["outlook"].tolist(),
         "担当課のコメント（備考）": history["note"].fillna(""),
         "目標（計画の表記）": history["target_text"].fillna("―"),
         "データ区分": history["upload_kind"].map(UPLOAD_KIND_WORDS).fillna(""),
