@@ -922,8 +922,23 @@ def _widen_upload_kinds(con: duckdb.DuckDBPyConnection) -> None:
     with transaction(con):
         con.execute("ALTER TABLE uploads RENAME TO uploads_before_correction")
         con.execute(create)
-        con.execute("INSERT INTO uploads SELECT * FROM uploads_before_correction")
+        # by name: columns added later (ALTER ... ADD COLUMN in schema.sql) come back with it
+        old = _columns(con, "uploads_before_correction")
+        for name, kind in old.items():
+            if name not in _columns(con, "uploads"):
+                con.execute(f'ALTER TABLE uploads ADD COLUMN "{name}" {kind}')
+        names = ", ".join(f'"{n}"' for n in old)
+        con.execute(f"INSERT INTO uploads ({names}) SELECT {names} FROM uploads_before_correction")
         con.execute("DROP TABLE uploads_before_correction")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return {str(n): str(t) for n, t in rows}
 
 
 def insert_evaluations(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
