@@ -17,14 +17,16 @@ from etl.actuals_loader import (
     rollback_preview,
     rollback_uploads,
 )
-from etl.template import build_template
+from etl.template import TemplateSource, read_template_source
 from kpi import repository
 from kpi.config import Settings
 
 
-def template(settings: Settings, plan_id: str, fy: int) -> bytes:
+def template_source(settings: Settings, plan_id: str, fy: int) -> TemplateSource:
+    """Read in the page (its errors are shown there); etl.template.write_template makes the
+    file on click without the database."""
     with repository.open_db(settings.db_path) as con:
-        return build_template(con, plan_id, fy, today=settings.today())
+        return read_template_source(con, plan_id, fy)
 
 
 def preview(settings: Settings, data: bytes, filename: str, plan_id: str | None) -> Preview:

@@ -11,16 +11,26 @@ from etl.actuals_loader import CommitResult, Preview, commit_actuals, preview_ac
 from etl.correction import correction_workbook
 from etl.export import to_excel_bytes
 from etl.round import FileCheck, RoundCheck, check_round, commit_round
-from etl.round_templates import department_workbooks, zip_workbooks
+from etl.round_templates import (
+    RoundSource,
+    read_round_source,
+    write_department_workbooks,
+    zip_workbooks,
+)
 from etl.year_locks import set_lock
 from kpi import repository, round_status
 from kpi.config import Settings
 
 
-def templates_zip(settings: Settings, plan_id: str, fy: int, deadline: dt.date | None) -> bytes:
+def round_source(settings: Settings, plan_id: str, fy: int) -> RoundSource:
+    """Read in the page (its errors are shown there); templates_zip writes on click."""
     with repository.open_db(settings.db_path) as con:
-        files = department_workbooks(con, plan_id, fy, deadline=deadline, today=settings.today())
-    return zip_workbooks(files)
+        return read_round_source(con, plan_id, fy)
+
+
+def templates_zip(source: RoundSource, deadline: dt.date | None, today: dt.date) -> bytes:
+    """The department workbooks as one zip, written without the database."""
+    return zip_workbooks(write_department_workbooks(source, deadline=deadline, today=today))
 
 
 def check(settings: Settings, files: list[tuple[str, bytes]], plan_id: str | None) -> RoundCheck:

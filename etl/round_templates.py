@@ -13,15 +13,16 @@ import io
 import re
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from functools import partial
 
 import duckdb
+import pandas as pd
 
 from etl.evaluation_sheet import EXPLANATION as EVALUATION_EXPLANATION
 from etl.evaluation_sheet import write_evaluation_sheet
-from etl.template import explanation_lines, write_actuals_workbook
+from etl.template import check_year_in_plan, explanation_lines, write_actuals_workbook
 from kpi import repository
-from kpi.errors import KpiError
 from kpi.fiscal import fy_column
 
 CONTACT = "情報システム課"
@@ -49,6 +50,32 @@ def workbook_name(fy: int, department: str) -> str:
     return f"{fy}_{safe_filename(department)}.xlsx"
 
 
+@dataclass(frozen=True)
+class RoundSource:
+    """What a round's workbooks are written from, read in one go (as etl.template's
+    TemplateSource: the zip is then written without the database)."""
+
+    plan_id: str
+    plan_name: str
+    fy: int
+    rows: pd.DataFrame  # repository.template_rows
+    kpis: pd.DataFrame  # repository.lead_kpis
+    projects: pd.DataFrame  # repository.lead_projects
+
+
+def read_round_source(con: duckdb.DuckDBPyConnection, plan_id: str, fy: int) -> RoundSource:
+    plan = repository.plan_info(con, plan_id)  # NotFound
+    check_year_in_plan(plan, fy)
+    return RoundSource(
+        plan_id=plan_id,
+        plan_name=str(plan["name"]),
+        fy=fy,
+        rows=repository.template_rows(con, plan_id, [fy]),
+        kpis=repository.lead_kpis(con, plan_id),
+        projects=repository.lead_projects(con, plan_id),
+    )
+
+
 def department_workbooks(
     con: duckdb.DuckDBPyConnection,
     plan_id: str,
@@ -58,23 +85,29 @@ def department_workbooks(
     today: dt.date | None = None,
 ) -> dict[str, bytes]:
     """File name -> workbook, one per lead department, in the departments' order."""
-    plan = repository.plan_info(con, plan_id)  # NotFound
-    if not int(plan["start_fy"]) <= fy <= int(plan["end_fy"]):
-        raise KpiError(
-            f"{fy_column(fy)}（{fy}）は計画「{plan['name']}」の期間"
-            f"（{fy_column(int(plan['start_fy']))}〜{fy_column(int(plan['end_fy']))}）の外です。"
-        )
+    return write_department_workbooks(
+        read_round_source(con, plan_id, fy), deadline=deadline, today=today
+    )
+
+
+def write_department_workbooks(
+    source: RoundSource, *, deadline: dt.date | None = None, today: dt.date | None = None
+) -> dict[str, bytes]:
+    plan_id, fy, rows, kpis, projects = (
+        source.plan_id,
+        source.fy,
+        source.rows,
+        source.kpis,
+        source.projects,
+    )
     deadline = deadline or default_deadline(fy)
     today = today or dt.date.today()
-    rows = repository.template_rows(con, plan_id, [fy])
-    kpis = repository.lead_kpis(con, plan_id)
-    projects = repository.lead_projects(con, plan_id)
     due = f"提出期限 {deadline:%Y年%m月%d日}（{deadline.isoformat()}）"
     files: dict[str, bytes] = {}
     for department in sorted(set(projects["department"])):
         own = set(kpis.loc[kpis["department"] == department, "kpi_id"])
         mine = projects[projects["department"] == department][["project_id", "project_name"]]
-        subject = f"{plan['name']} {fy_column(fy)}（{department}）"
+        subject = f"{source.plan_name} {fy_column(fy)}（{department}）"
         contact = f"{due}。問合せ・提出先: {CONTACT}"
         explanation = explanation_lines(subject)
         explanation[1:1] = [

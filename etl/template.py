@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -211,27 +212,58 @@ def _write_explanation(ws: Worksheet, lines: list[str]) -> None:
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
 
 
-def build_template(
-    con: duckdb.DuckDBPyConnection, plan_id: str, fy: int, *, today: dt.date | None = None
-) -> bytes:
-    """The template of one plan and fiscal year: one row per KPI, 年度 prefilled; and the
-    事業評価 sheet, one row per project."""
-    # Here, not at the top: the evaluation sheet borrows this module's styles.
-    from etl.evaluation_sheet import EXPLANATION as EVALUATION_EXPLANATION
-    from etl.evaluation_sheet import write_evaluation_sheet
+@dataclass(frozen=True)
+class TemplateSource:
+    """What the yearly template of one plan and year is written from, read in one go: the
+    file is then written without the database (a deferred download runs outside the page,
+    where a busy database could only say "Failed to generate file")."""
 
+    plan_id: str
+    plan_name: str
+    fy: int
+    rows: pd.DataFrame  # repository.template_rows
+    projects: pd.DataFrame  # repository.evaluation_rows
+
+
+def read_template_source(con: duckdb.DuckDBPyConnection, plan_id: str, fy: int) -> TemplateSource:
     plan = repository.plan_info(con, plan_id)  # NotFound for an unknown plan
+    check_year_in_plan(plan, fy)
+    return TemplateSource(
+        plan_id=plan_id,
+        plan_name=str(plan["name"]),
+        fy=fy,
+        rows=repository.template_rows(con, plan_id, [fy]),
+        projects=repository.evaluation_rows(con, plan_id),
+    )
+
+
+def check_year_in_plan(plan: dict, fy: int) -> None:
     start, end = int(plan["start_fy"]), int(plan["end_fy"])
     if not start <= fy <= end:
         raise KpiError(
             f"{fy_column(fy)}（{fy}）は計画「{plan['name']}」の期間"
             f"（{fy_column(start)}〜{fy_column(end)}）の外です。"
         )
-    rows = repository.template_rows(con, plan_id, [fy])
+
+
+def build_template(
+    con: duckdb.DuckDBPyConnection, plan_id: str, fy: int, *, today: dt.date | None = None
+) -> bytes:
+    """The template of one plan and fiscal year: one row per KPI, 年度 prefilled; and the
+    事業評価 sheet, one row per project."""
+    return write_template(read_template_source(con, plan_id, fy), today=today)
+
+
+def write_template(source: TemplateSource, *, today: dt.date | None = None) -> bytes:
+    # Here, not at the top: the evaluation sheet borrows this module's styles.
+    from etl.evaluation_sheet import EXPLANATION as EVALUATION_EXPLANATION
+    from etl.evaluation_sheet import write_evaluation_sheet
+
+    plan_id, fy = source.plan_id, source.fy
     today = today or dt.date.today()
-    subject = f"{plan['name']} {fy_column(fy)}"
+    subject = f"{source.plan_name} {fy_column(fy)}"
     return write_actuals_workbook(
-        rows,
+        source.rows,
         title=f"{subject} 実績値入力シート",
         instructions=(
             f"作成日 {today.isoformat()}（計画ID {plan_id}）。黄色の「実績値」「備考」だけを入力してください。"
@@ -241,7 +273,5 @@ def build_template(
         # The plan travels with the file: it still loads into the right plan after the next
         # plan period has been added to the database.
         with_plan_id=plan_id,
-        extra_sheets=lambda wb: write_evaluation_sheet(
-            wb, repository.evaluation_rows(con, plan_id), fy=fy, plan_id=plan_id
-        ),
+        extra_sheets=lambda wb: write_evaluation_sheet(wb, source.projects, fy=fy, plan_id=plan_id),
     )

@@ -155,3 +155,28 @@ def test_a_template_keeps_its_plan_when_a_newer_plan_exists(plan_con, seed_db, t
     wb.save(buf)
     result = commit_actuals(plan_con, buf.getvalue(), "t.xlsx", by="t", settings=seed_db)
     assert result.preview.plan_ids == [PLAN_ID]  # the 計画ID column kept it in its plan
+
+
+def test_downloads_are_written_without_the_database_once_read(seed_db):
+    """The page reads what a template needs; the file is written on click, when Streamlit runs
+    the download outside the page (an error there could only say "Failed to generate file")."""
+    import zipfile
+
+    from etl import operations, round_ops
+    from etl.template import write_template
+
+    source = operations.template_source(seed_db, "hadano-r3-r7", 2025)
+    round_source = round_ops.round_source(seed_db, "hadano-r3-r7", 2025)
+    with repository.open_db(seed_db.db_path) as con:
+        expected = build_template(con, "hadano-r3-r7", 2025, today=seed_db.today())
+    seed_db.db_path.unlink()  # nothing is read any more
+
+    data = write_template(source, today=seed_db.today())
+    for name in ("実績", "事業評価"):
+        written = openpyxl.load_workbook(io.BytesIO(data))[name]
+        built = openpyxl.load_workbook(io.BytesIO(expected))[name]
+        assert [list(r) for r in written.values] == [list(r) for r in built.values]
+    names = zipfile.ZipFile(
+        io.BytesIO(round_ops.templates_zip(round_source, None, seed_db.today()))
+    ).namelist()
+    assert names and all(n.startswith("2025_") and n.endswith(".xlsx") for n in names)

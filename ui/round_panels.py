@@ -46,10 +46,12 @@ def round_section(ctx: PageContext, user: str | None) -> None:
     year_badge(ctx.data, fy)
     st.subheader("部署別の照会票", anchor=False)
     deadline = st.date_input("提出期限", value=default_deadline(fy), key="round_deadline")
+    # read here, inside the page's error boundary; the zip is written on click
+    source = round_ops.round_source(settings, ctx.plan_id, fy)
     st.download_button(
         "照会票をまとめてダウンロード（zip）",
         lambda: round_ops.templates_zip(
-            settings, ctx.plan_id, fy, deadline if isinstance(deadline, dt.date) else None
+            source, deadline if isinstance(deadline, dt.date) else None, settings.today()
         ),
         file_name=f"照会票_{fy}.zip",
         mime="application/zip",

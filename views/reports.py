@@ -23,18 +23,19 @@ if data.sample_current:
     st.caption("サンプル（架空）の値が表示中のため、報告書の表紙と各ページに注意書きが入ります。")
 
 
-def sources() -> list[str]:
-    return source_lines(service.upload_history(settings, ctx.plan_id), data)
+# Read here, inside the page's error boundary: the files below are written on click, when
+# Streamlit runs the builder outside the page and could only say "Failed to generate file".
+SOURCES = source_lines(service.upload_history(settings, ctx.plan_id), data)
 
 
 def pdf() -> bytes:
     return build_report(
-        data, ctx.filters, as_of=settings.today(), sources=sources(), grading=settings.grading
+        data, ctx.filters, as_of=settings.today(), sources=SOURCES, grading=settings.grading
     )
 
 
 def excel() -> bytes:
-    return export_bytes(data, ctx.filters, "xlsx", as_of=settings.today(), sources=sources())
+    return export_bytes(data, ctx.filters, "xlsx", as_of=settings.today(), sources=SOURCES)
 
 
 def csv() -> bytes:
@@ -117,10 +118,10 @@ def site() -> bytes:
         data,
         fiscal_year=sel.fiscal_year,
         as_of=settings.today(),
-        sources=sources(),
+        sources=SOURCES,
         grading=settings.grading,
         report=lambda d, f: build_report(
-            d, f, as_of=settings.today(), sources=sources(), grading=settings.grading
+            d, f, as_of=settings.today(), sources=SOURCES, grading=settings.grading
         ),
         with_comments=with_comments,
         allow_sample=allow_sample,

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from etl import operations
+from etl.template import write_template
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
 from ui import auth, context, errors, plan_upload, problems, round_panels
@@ -262,9 +263,11 @@ with tab_template:
         format_func=fy_label,
         key="template_fy",
     )
+    # read here, inside the page's error boundary; the file is written on click
+    source = operations.template_source(settings, ctx.plan_id, fy)
     st.download_button(
         "テンプレートをダウンロード",
-        lambda: operations.template(settings, ctx.plan_id, fy),
+        lambda: write_template(source, today=settings.today()),
         file_name=f"実績入力_{fy}.xlsx",
         icon=":material/download:",
         on_click="ignore",
