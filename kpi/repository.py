@@ -1017,7 +1017,8 @@ def round_items(con: duckdb.DuckDBPyConnection, plan_id: str, fy: int) -> pd.Dat
     """What each department owes in a year's round, one row per (department, item):
     kind ('kpi' / 'evaluation'), item_id, name, expected (a KPI with a target that year; every
     evaluation), answered (a current value or evaluation that is not fictional sample data),
-    and the upload that holds it (upload_id, uploaded_at, filename)."""
+    note (why a KPI's value is missing, when the department wrote it on a blank row), and the
+    upload that holds the answer or the note (upload_id, uploaded_at, filename)."""
     return con.execute(
         """
         WITH dk AS (
@@ -1030,12 +1031,21 @@ def round_items(con: duckdb.DuckDBPyConnection, plan_id: str, fy: int) -> pd.Dat
             SELECT dk.department, 'kpi' AS kind, dk.kpi_id AS item_id, dk.name,
                    dk.project_id, t.target_text IS NOT NULL AS expected,
                    coalesce(a.actual_value IS NOT NULL AND NOT a.is_sample, false) AS answered,
-                   CASE WHEN NOT a.is_sample THEN a.upload_id END AS upload_id, dk.seq
+                   -- why a value is missing, as the department wrote it (a reply too)
+                   CASE WHEN a.actual_value IS NULL OR a.is_sample THEN n.note END AS note,
+                   CASE WHEN NOT a.is_sample THEN a.upload_id ELSE n.upload_id END AS upload_id,
+                   dk.seq
             FROM dk
             LEFT JOIN kpi_targets t
               ON t.plan_id = $plan AND t.kpi_id = dk.kpi_id AND t.fiscal_year = $fy
             LEFT JOIN kpi_actuals_current_of(plan_filter := $plan) a
               ON a.kpi_id = dk.kpi_id AND a.fiscal_year = $fy
+            LEFT JOIN (
+                SELECT n.kpi_id, n.note, n.upload_id
+                FROM kpi_unreported_notes_newest_of(plan_filter := $plan) n
+                JOIN uploads nu ON nu.upload_id = n.upload_id
+                WHERE n.fiscal_year = $fy AND nu.kind <> 'sample'
+            ) n ON n.kpi_id = dk.kpi_id
         ), dp AS (
             SELECT DISTINCT d.department, coalesce(p.relisted_from, p.project_id) AS project_id
             FROM project_departments d
@@ -1047,7 +1057,7 @@ def round_items(con: duckdb.DuckDBPyConnection, plan_id: str, fy: int) -> pd.Dat
                    e.project_id IS NOT NULL AND (e.progress IS NOT NULL OR e.activities IS NOT NULL
                        OR e.reason IS NOT NULL OR e.issues IS NOT NULL
                        OR e.direction IS NOT NULL) AS answered,
-                   e.upload_id, p.seq
+                   NULL::VARCHAR AS note, e.upload_id, p.seq
             FROM dp
             JOIN projects p ON p.plan_id = $plan AND p.project_id = dp.project_id
             LEFT JOIN project_evaluations_current e
@@ -1056,7 +1066,7 @@ def round_items(con: duckdb.DuckDBPyConnection, plan_id: str, fy: int) -> pd.Dat
             SELECT * FROM kpi_items UNION ALL SELECT * FROM evaluation_items
         )
         SELECT i.department, i.kind, i.item_id, i.name, i.project_id, i.expected, i.answered,
-               i.upload_id, u.uploaded_at, u.filename
+               i.note, i.upload_id, u.uploaded_at, u.filename
         FROM items i
         LEFT JOIN uploads u ON u.upload_id = i.upload_id
         ORDER BY i.department, i.kind DESC, i.seq, i.item_id

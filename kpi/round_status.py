@@ -13,6 +13,7 @@ BOARD_COLUMNS = [
     "指標（目標あり）",
     "報告済",
     "未報告",
+    "うち理由の記載あり",
     "事業評価 記入済",
     "事業評価 対象",
     "最後の受信（取込番号）",
@@ -37,17 +38,21 @@ def board(items: pd.DataFrame) -> pd.DataFrame:
         expected_kpis = int(kpi["expected"].sum())
         reported = int((kpi["expected"] & kpi["answered"]).sum())
         filled = int(ev["answered"].sum())
-        answered = group[group["answered"] & group["upload_id"].notna()]
-        last = answered.loc[answered["upload_id"].idxmax()] if len(answered) else None
+        # a row left blank with the reason written (集計中…) is a reply, though not a value
+        noted = group["note"].notna() & ~group["answered"]
+        replied = group["answered"] | noted
+        received = group[replied & group["upload_id"].notna()]
+        last = received.loc[received["upload_id"].idxmax()] if len(received) else None
         rows.append(
             {
                 "部署": department,
-                "状況": _status(
-                    expected_kpis + len(ev), reported + filled, bool(group["answered"].any())
-                ),
+                "状況": _status(expected_kpis + len(ev), reported + filled, bool(replied.any())),
                 "指標（目標あり）": expected_kpis,
                 "報告済": reported,
                 "未報告": expected_kpis - reported,
+                "うち理由の記載あり": int(
+                    (noted & kpi["expected"].reindex(group.index, fill_value=False)).sum()
+                ),
                 "事業評価 記入済": filled,
                 "事業評価 対象": len(ev),
                 "最後の受信（取込番号）": None if last is None else int(last["upload_id"]),
@@ -67,6 +72,7 @@ def unreported(items: pd.DataFrame) -> pd.DataFrame:
             "種別": missing["kind"].map(KIND_WORDS),
             "ID": missing["item_id"],
             "名称": missing["name"],
+            "理由（備考）": missing["note"].fillna(""),
         }
     ).reset_index(drop=True)
 

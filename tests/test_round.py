@@ -263,7 +263,7 @@ def test_conflict_between_two_departments_names_both_files_and_cells(db, round_d
 
 def test_round_reports_every_file_and_loads_nothing_when_one_is_bad(db, round_dir, capsys):
     good = round_dir / "2025_人事課.xlsx"
-    bad = round_dir / "2025_防災課.xlsx"
+    bad = round_dir / "2025_広報広聴課.xlsx"
     good.write_bytes(fill(good.read_bytes()))
     bad.write_bytes(fill(bad.read_bytes(), evaluation={"進捗": "たぶん順調"}))
     with repository.open_db(db) as con:
@@ -555,3 +555,33 @@ def test_a_locked_year_is_named_beside_the_files_other_problems(plan_con, seed_d
         )
     codes = {p.code for p in e.value.problems}
     assert {"YEAR_LOCKED", "BAD_NUMBER"} <= codes
+
+
+def test_a_reply_with_only_reasons_counts_as_a_reply(plan_con, seed_db, round_dir):
+    """A department that wrote why its values are missing (集計中…) has answered the 照会:
+    the board says so and the list to chase carries the reason, so nobody phones them again."""
+    wb = openpyxl.load_workbook(io.BytesIO((round_dir / "2025_広報広聴課.xlsx").read_bytes()))
+    ws = wb["実績"]
+    hr, c_id = _header(ws, "指標ID")
+    _, c_note = _header(ws, "備考")
+    noted = []
+    for r in range(hr + 1, ws.max_row + 1):
+        if kid := ws.cell(row=r, column=c_id).value:
+            ws.cell(row=r, column=c_note, value="集計中（5月末確定予定）")
+            noted.append(kid)
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = commit_actuals(plan_con, buf.getvalue(), "kouhou.xlsx", by="t", settings=seed_db)
+    items = repository.round_items(plan_con, PLAN_ID, FY)
+    board = round_status.board(items).set_index("部署")
+    row = board.loc["広報広聴課"]
+    assert row["状況"] == round_status.PARTIAL
+    assert row["未報告"] == row["指標（目標あり）"] > 0
+    assert row["うち理由の記載あり"] == row["未報告"]
+    assert row["ファイル"] == "kouhou.xlsx"
+    assert row["最後の受信（取込番号）"] == result.upload_ids[0]
+    assert board.loc["人事課", "うち理由の記載あり"] == 0
+    chase = round_status.unreported(items)
+    mine = chase[(chase["部署"] == "広報広聴課") & (chase["種別"] == "評価指標")]
+    assert set(mine["理由（備考）"]) == {"集計中（5月末確定予定）"}
+    assert set(mine["ID"]) <= set(noted)
