@@ -16,11 +16,10 @@ import duckdb
 import pandas as pd
 
 from etl import cli
-from etl.actuals_loader import commit_actuals
-from etl.correction import correction_workbook
 from etl.year_locks import LOCK, set_lock
 from kpi import repository, service
 from kpi.config import load_settings
+from tests.test_round import correct
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v1_database"
 PLAN_ID = "hadano-r3-r7"
@@ -75,15 +74,7 @@ def test_a_first_version_database_keeps_its_data_and_takes_the_new_kinds(tmp_pat
 
     edits = pd.DataFrame({"kpi_id": ["1-3-1-1"], "value": [1234], "note": ["訂正"]})
     with repository.open_db(db) as con:
-        result = commit_actuals(
-            con,
-            correction_workbook(PLAN_ID, 2025, edits),
-            "画面修正.xlsx",
-            by="t",
-            settings=settings,
-            plan_id=PLAN_ID,
-            kind="correction",
-        )
+        result = correct(con, settings, 2025, edits)
         assert result.upload_ids
         set_lock(con, PLAN_ID, 2025, action=LOCK, reason="確定", by="t")
         kinds = dict(con.execute("SELECT upload_id, kind FROM uploads").fetchall())

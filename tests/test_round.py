@@ -72,6 +72,19 @@ def fill(
     return buf.getvalue()
 
 
+def correct(con, settings: Settings, fy: int, edits: pd.DataFrame, plan_id: str = PLAN_ID):
+    """Commit `edits` (kpi_id, value, note) as the upload page's 画面修正 does."""
+    return commit_actuals(
+        con,
+        correction_workbook(plan_id, fy, edits),
+        "画面修正.xlsx",
+        by="t",
+        settings=settings,
+        plan_id=plan_id,
+        kind="correction",
+    )
+
+
 @pytest.fixture
 def db(seed_db: Settings, monkeypatch) -> Path:
     monkeypatch.setenv("KPI_TODAY", "2026-11-25")
@@ -452,25 +465,9 @@ def test_locked_year_refuses_a_correction_and_other_years_stay_open(plan_con, se
     set_lock(plan_con, PLAN_ID, FY, action=LOCK, reason="確定", by="t")
     edits = pd.DataFrame({"kpi_id": ["1-3-1-1"], "value": [5], "note": [None]})
     with pytest.raises(InputRejected) as e:
-        commit_actuals(
-            plan_con,
-            correction_workbook(PLAN_ID, FY, edits),
-            "画面修正.xlsx",
-            by="t",
-            settings=seed_db,
-            plan_id=PLAN_ID,
-            kind="correction",
-        )
+        correct(plan_con, seed_db, FY, edits)
     assert [(p.code, p.cell) for p in e.value.problems] == [("YEAR_LOCKED", "D2")]
-    result = commit_actuals(
-        plan_con,
-        correction_workbook(PLAN_ID, 2024, edits),
-        "画面修正.xlsx",
-        by="t",
-        settings=seed_db,
-        plan_id=PLAN_ID,
-        kind="correction",
-    )
+    result = correct(plan_con, seed_db, 2024, edits)
     assert result.written
 
 
@@ -544,15 +541,7 @@ def test_a_locked_year_is_named_beside_the_files_other_problems(plan_con, seed_d
     set_lock(plan_con, PLAN_ID, FY, action=LOCK, reason="確定", by="t")
     edits = pd.DataFrame({"kpi_id": ["1-3-1-1", "1-3-5-1"], "value": [5, "五"], "note": [None] * 2})
     with pytest.raises(InputRejected) as e:
-        commit_actuals(
-            plan_con,
-            correction_workbook(PLAN_ID, FY, edits),
-            "画面修正.xlsx",
-            by="t",
-            settings=seed_db,
-            plan_id=PLAN_ID,
-            kind="correction",
-        )
+        correct(plan_con, seed_db, FY, edits)
     codes = {p.code for p in e.value.problems}
     assert {"YEAR_LOCKED", "BAD_NUMBER"} <= codes
 
