@@ -18,6 +18,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from fpdf import FPDF, FontFace
@@ -591,12 +592,16 @@ class _Report:
         self.write(outlook.summary_note(s), size=8, colour=MUTED)
         self.pdf.ln(2)
 
+    def outlook_row(self, kpi_id: str) -> dict[str, Any] | None:
+        """The KPI's outlook as of the report's year, while that year is before the final one."""
+        if self.outlook is None or kpi_id not in self.outlook_rows.index:
+            return None
+        return {**self.outlook_rows.loc[kpi_id].to_dict(), "kpi_id": kpi_id}
+
     def outlook_words(self, kpi_id: str) -> str:
         """The KPI's 見込み for the list and its block: '' unless a forecast or not computable."""
-        if self.outlook is None or kpi_id not in self.outlook_rows.index:
-            return ""
-        r = self.outlook_rows.loc[kpi_id].to_dict()
-        return outlook.export_words({**r, "kpi_id": kpi_id})
+        row = self.outlook_row(kpi_id)
+        return "" if row is None else outlook.export_words(row)
 
     def _policy_table(self) -> None:
         table = by_policy(self.data, self.sel)
@@ -773,7 +778,7 @@ class _Report:
             colour=MUTED,
         )
         if self.has_chart(h):
-            png = self.charts.render(h, self.fy)
+            png = self.charts.render(h, self.fy, self.outlook_row(kpi_id))
             y = pdf.get_y() + 1
             pdf.image(io.BytesIO(png), x=PAGE_MARGIN, y=y, w=CHART_W_MM, h=CHART_H_MM)
             pdf.set_y(y + CHART_H_MM + 1)

@@ -13,8 +13,9 @@ reports at once on two threads).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib import font_manager
@@ -26,9 +27,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kpi.charts import format_value
+from kpi.charts import PROJECTION_COLOUR, PROJECTION_NAME, format_value
 from kpi.fiscal import era_name
 from kpi.numbers import is_missing, text_or_blank
+from kpi.outlook import Projection, projection
 from kpi.status import (
     ALL_GRADES,
     COMPARATOR_WORDS,
@@ -119,13 +121,20 @@ class StaticCharts:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: axis_number(v, self.suffix)))
         self.xticks: list[int] = []
 
-    def render(self, history: pd.DataFrame, selected_year: int) -> bytes:
+    def render(
+        self,
+        history: pd.DataFrame,
+        selected_year: int,
+        outlook_row: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """The KPI's chart; with `outlook_row` (kpi.outlook, as of the selected year) the
+        見込み is drawn dotted from the last actual to the final year, as on the app's chart."""
         ax = self.ax
         for artist in [*ax.patches, *ax.lines, *ax.texts, *ax.collections]:
             artist.remove()
         if legend := ax.get_legend():
             legend.remove()
-        self._draw(ax, history, selected_year)
+        self._draw(ax, history, selected_year, projection(outlook_row))
         buf = io.BytesIO()
         self.figure.savefig(
             buf,
@@ -140,7 +149,41 @@ class StaticCharts:
         """Drop every artist: the figure is not in pyplot's registry, so this frees it."""
         self.figure.clear()
 
-    def _draw(self, ax: Axes, h: pd.DataFrame, selected_year: int) -> None:
+    def _projection(
+        self, ax: Axes, line: Projection, x0: int, x1: int, unit: str, top: float
+    ) -> None:
+        ax.plot(
+            [x0, x1],
+            [line.last_value, line.value],
+            linestyle=":",
+            linewidth=1.8,
+            color=PROJECTION_COLOUR,
+            marker="o",
+            markevery=[1],
+            markerfacecolor="white",
+            markersize=5,
+            label=PROJECTION_NAME,
+            zorder=4,
+        )
+        ax.text(  # boxed: readable where the line crosses a later year's bar
+            x1,
+            line.value + top * 0.08,
+            self.clean(f"見込み {format_value(round(line.value, 1), unit)}"),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            fontfamily=self.family,
+            color="#7A3D63",
+            bbox={
+                "boxstyle": "square,pad=0.15",
+                "facecolor": "white",
+                "edgecolor": PROJECTION_COLOUR,
+                "linewidth": 0.6,
+            },
+            zorder=6,
+        )
+
+    def _draw(self, ax: Axes, h: pd.DataFrame, selected_year: int, line: Projection | None) -> None:
         h = h.sort_values("fiscal_year")
         unit = str(h["unit"].iloc[0]) if len(h) else ""
         years = [int(fy) for fy in h["fiscal_year"]]
@@ -152,6 +195,10 @@ class StaticCharts:
         values = [a for a in actual if a is not None] + targets
         if "original_target_value" in h:
             values += [float(v) for v in h["original_target_value"] if not is_missing(v)]
+        if line is not None and not {line.last_year, line.final_year} <= set(years):
+            line = None  # a year the table does not have: nothing to draw it from
+        if line is not None:
+            values.append(line.value)
         top = max(values, default=0.0)
         if unit == "%":
             top = max(top, 100.0)
@@ -266,6 +313,23 @@ class StaticCharts:
                         label="当初の目標（見直し前）",
                     )
                 )
+        if line is not None:
+            self._projection(
+                ax, line, years.index(line.last_year), years.index(line.final_year), unit, top
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=PROJECTION_COLOUR,
+                    linestyle=":",
+                    linewidth=1.8,
+                    marker="o",
+                    markerfacecolor="white",
+                    markersize=5,
+                    label=PROJECTION_NAME,
+                )
+            )
         for x, text, n in zip(xs, h["target_text"], numeric, strict=True):
             if not n and not is_missing(text):
                 ax.text(

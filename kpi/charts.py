@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi.fiscal import era_name
+from kpi.outlook import projection
 from kpi.status import (
     ALL_GRADES,
     COMPARATOR_WORDS,
@@ -260,22 +261,20 @@ def _add_projection(
     """The dotted 見込み line from the last actual to the final year; returns the projected
     value drawn, or None when the outlook is not a forecast (no trend, or the final year's
     own actual)."""
-    if outlook.get("basis") != "trend":
+    line = projection(outlook)
+    if line is None:
         return None
-    last, final = outlook.get("last_point_year"), outlook.get("final_year")
-    if last is None or final is None or pd.isna(last) or pd.isna(final) or last >= final:
-        return None
-    value = float(outlook["projected_value"])
-    end = short_year(int(final))
+    value = line.value
+    end = short_year(line.final_year)
     fig.add_scatter(
-        x=[short_year(int(last)), end],
-        y=[float(outlook["last_point_value"]), value],
+        x=[short_year(line.last_year), end],
+        y=[line.last_value, value],
         name=PROJECTION_NAME,
         mode="lines+markers",
         line=dict(color=PROJECTION_COLOUR, width=3, dash="dot"),
         marker=dict(size=[0, 10 if compact else 13], symbol="circle-open", color=PROJECTION_COLOUR),
         cliponaxis=False,
-        customdata=[[int(outlook["points"])], [int(outlook["points"])]],
+        customdata=[[line.points], [line.points]],
         hovertemplate=(
             "%{x}<br>見込み %{y:,.4~g}<br>実績%{customdata[0]}年度分から最小二乗法で推計"
             "（予測であり確定値ではありません）<extra></extra>"

@@ -121,6 +121,35 @@ def row(outlook: pd.DataFrame, kpi_id: str, as_of_year: int) -> dict[str, Any] |
     return None if hit.empty else {str(k): v for k, v in hit.iloc[0].to_dict().items()}
 
 
+@dataclass(frozen=True)
+class Projection:
+    """The dotted 見込み line of a chart: from the last actual to the final year."""
+
+    last_year: int
+    last_value: float
+    final_year: int
+    value: float
+    points: int
+
+
+def projection(row: Mapping[str, Any] | None) -> Projection | None:
+    """What a chart draws for an outlook row, or None when it is not a forecast (no trend,
+    the final year's own actual, or no year left between the last actual and the final year).
+    The app's chart (kpi.charts) and the PDF's (etl.static_charts) both draw this."""
+    if row is None or row.get("basis") != "trend":
+        return None
+    last, final = row.get("last_point_year"), row.get("final_year")
+    if last is None or final is None or pd.isna(last) or pd.isna(final) or last >= final:
+        return None
+    return Projection(
+        last_year=int(last),
+        last_value=float(row["last_point_value"]),
+        final_year=int(final),
+        value=float(row["projected_value"]),
+        points=int(row["points"]),
+    )
+
+
 def is_forecast(rows: pd.DataFrame) -> bool:
     """True when some KPI's outlook is a forecast: the year is before its final year."""
     final = pd.to_numeric(rows["final_year"], errors="coerce")

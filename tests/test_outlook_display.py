@@ -235,3 +235,32 @@ def test_the_attention_list_gains_the_c_and_d_forecasts(app_env, data):  # noqa:
     shown = table.reset_index()
     for r in forecasts.to_dict("records"):
         assert r["reason"] in " ".join(shown.loc[shown["指標ID"] == r["kpi_id"], "理由"])
+
+
+def test_the_pdf_chart_draws_the_same_projection(data):
+    """The report's static chart (matplotlib) shows the 見込み as the app's chart does."""
+    from etl.report import font_path
+    from etl.static_charts import StaticCharts
+
+    row = forecast_row(data, 2023)
+    charts = StaticCharts(font_path(), str, (180.0, 46.0))
+    try:
+        charts.render(kpi_history(data, row["kpi_id"]), 2023, row)
+        (line,) = [ln for ln in charts.ax.lines if ln.get_label() == PROJECTION_NAME]
+        assert line.get_linestyle() == ":"
+        years = sorted(int(y) for y in kpi_history(data, row["kpi_id"])["fiscal_year"])
+        xs = [years.index(int(row["last_point_year"])), years.index(2025)]
+        assert list(line.get_xdata()) == xs
+        assert list(line.get_ydata()) == [
+            pytest.approx(row["last_point_value"]),
+            pytest.approx(row["projected_value"]),
+        ]
+        assert any(t.get_text().startswith("見込み ") for t in charts.ax.texts)
+        legend = charts.ax.get_legend()
+        assert legend is not None and PROJECTION_NAME in [t.get_text() for t in legend.get_texts()]
+        # the final year's own actual decides: nothing projected
+        final = outlook.row(data.outlook, row["kpi_id"], 2025)
+        charts.render(kpi_history(data, row["kpi_id"]), 2025, final)
+        assert not [ln for ln in charts.ax.lines if ln.get_label() == PROJECTION_NAME]
+    finally:
+        charts.close()
