@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -250,8 +251,8 @@ def test_the_pdf_chart_draws_the_same_projection(data):
         assert line.get_linestyle() == ":"
         years = sorted(int(y) for y in kpi_history(data, row["kpi_id"])["fiscal_year"])
         xs = [years.index(int(row["last_point_year"])), years.index(2025)]
-        assert list(line.get_xdata()) == xs
-        assert list(line.get_ydata()) == [
+        assert np.asarray(line.get_xdata()).tolist() == xs
+        assert np.asarray(line.get_ydata()).tolist() == [
             pytest.approx(row["last_point_value"]),
             pytest.approx(row["projected_value"]),
         ]
