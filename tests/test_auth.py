@@ -3,6 +3,8 @@
 import threading
 import time
 
+import pytest
+
 from kpi.auth import Throttle, hash_password, one_time_password, verify_password, wait_words
 from ui.launch import auth_configured
 
@@ -114,3 +116,36 @@ def test_cli_hash_password(monkeypatch, capsys):
     assert verify_password("long enough secret", stored)
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert cli.main(["hash-password", "--stdin"]) == 1
+
+
+def test_a_broken_secrets_file_is_a_domain_error_shown_by_the_boundary(monkeypatch, tmp_path):
+    """A typo in .streamlit/secrets.toml: the page says so in Japanese (ui.errors), and the
+    upload stays closed; not Streamlit's generic error page."""
+    import streamlit as st
+
+    from kpi.errors import KpiError
+    from ui import auth
+
+    broken = tmp_path / "secrets.toml"
+    broken.write_text('[kpi_auth]\npassword_hash = "unterminated\n', encoding="utf-8")
+    files = st.config.get_option("secrets.files")
+    st.config.set_option("secrets.files", [str(broken)])
+    st.secrets._secrets = None
+    try:
+        with pytest.raises(KpiError, match=r"secrets\.toml"):
+            auth._secrets()
+        broken.write_text('[kpi_auth]\npassword_hash = "x"\n', encoding="utf-8")
+        st.secrets._secrets = None
+        assert auth._secrets()["kpi_auth"]["password_hash"] == "x"
+    finally:
+        st.config.set_option("secrets.files", files)
+        st.secrets._secrets = None
+
+
+def test_the_launcher_says_in_one_line_that_secrets_cannot_be_read(tmp_path, capsys):
+    broken = tmp_path / "secrets.toml"
+    broken.write_text('[kpi_auth\npassword_hash = "x"\n', encoding="utf-8")
+    assert auth_configured({}, broken)  # no one-time password: the page names the problem
+    err = capsys.readouterr().err
+    assert str(broken) in err and "Traceback" not in err and err.count("\n") == 1
+    assert not auth_configured({}, tmp_path / "missing.toml")

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 import streamlit as st
 
 from kpi.auth import Throttle, verify_password, wait_words
+from kpi.errors import KpiError
 from ui.format import md
 
 ENV_HASH = "KPI_UPLOAD_PASSWORD_HASH"
@@ -23,14 +25,25 @@ _USER = "_upload_user"
 
 
 def _secrets() -> dict:
+    """The app's secrets; a secrets.toml that exists but cannot be read is a KpiError (the
+    boundary shows it): Streamlit would treat it as absent and silently drop the password or
+    the identity provider configured in it."""
     try:
-        if not st.secrets.load_if_toml_exists():
-            return {}
-        return {k: st.secrets[k] for k in st.secrets}
+        loaded = st.secrets.load_if_toml_exists()
+        if loaded:
+            return {k: st.secrets[k] for k in st.secrets}
     except Exception as e:  # a broken secrets.toml must not open the door
-        raise RuntimeError(
-            "`.streamlit/secrets.toml` を読み込めません。書式を確認してください。"
-        ) from e
+        raise _unreadable(e) from e
+    present = [p for p in st.config.get_option("secrets.files") if Path(p).is_file()]
+    if present:
+        raise _unreadable(None, present[0])
+    return {}
+
+
+def _unreadable(error: Exception | None, path: str = ".streamlit/secrets.toml") -> KpiError:
+    return KpiError(
+        f"{path} を読み込めません（TOML の書式を確認してください）。直すまで取込はできません。"
+    )
 
 
 @st.cache_resource

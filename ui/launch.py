@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tomllib
+from pathlib import Path
 
 from kpi.auth import hash_password, one_time_password
 from kpi.config import ROOT
@@ -18,12 +19,22 @@ SECRETS = ROOT / ".streamlit" / "secrets.toml"
 ENV_HASH = "KPI_UPLOAD_PASSWORD_HASH"
 
 
-def auth_configured(environ: dict[str, str]) -> bool:
+def auth_configured(environ: dict[str, str], secrets_file: Path = SECRETS) -> bool:
+    """True when uploads have their own sign-in. A secrets.toml that cannot be read counts as
+    configured (no one-time password would help: the upload page says what is wrong), and
+    the terminal says so in one line."""
     if environ.get(ENV_HASH):
         return True
-    if not SECRETS.exists():
+    if not secrets_file.exists():
         return False
-    secrets = tomllib.loads(SECRETS.read_text(encoding="utf-8"))
+    try:
+        secrets = tomllib.loads(secrets_file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+        print(
+            f"注意: {secrets_file} を読み込めません（{e}）。閲覧はできますが、直すまで取込はできません。",
+            file=sys.stderr,
+        )
+        return True
     return "auth" in secrets or bool(secrets.get("kpi_auth", {}).get("password_hash"))
 
 
