@@ -51,7 +51,7 @@ def board(items: pd.DataFrame) -> pd.DataFrame:
                 "報告済": reported,
                 "未報告": expected_kpis - reported,
                 "うち理由の記載あり": int(
-                    (noted & kpi["expected"].reindex(group.index, fill_value=False)).sum()
+                    (noted & group["expected"] & (group["kind"] == "kpi")).sum()
                 ),
                 "事業評価 記入済": filled,
                 "事業評価 対象": len(ev),
