@@ -137,12 +137,13 @@ def app_paths() -> list[tuple[str, str]]:
 def open_expanders(page) -> None:
     """Click every closed expander in the page's own script (a pointer click waits for
     Streamlit's animations), then wait until each shows its content."""
-    page.evaluate(
-        "document.querySelectorAll('[data-testid=stExpander] details:not([open]) > summary')"
-        ".forEach(s => s.click())"
-    )
+    # Clicked again at each poll while closed: a rerun may redraw an expander closed, and a
+    # click during its opening animation would close it, hence the half-second polling.
     page.wait_for_function(
-        "[...document.querySelectorAll('[data-testid=stExpander] details')].every(d => d.open)"
+        "() => { const closed = [...document.querySelectorAll("
+        "'[data-testid=stExpander] details:not([open]) > summary')];"
+        " closed.forEach(s => s.click()); return closed.length === 0; }",
+        polling=500,
     )
     wait_for_app(page)
 

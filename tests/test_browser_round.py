@@ -43,7 +43,10 @@ def login(page, url: str) -> None:
     page.get_by_label("お名前").fill("情報 花子")
     page.get_by_label("取込用パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
-    page.get_by_role("tab", name="照会・回答状況").wait_for()
+    # signed in once the rerun has drawn the logout button: a click during that rerun would
+    # hit an element about to be replaced (a download's file id changes with each run)
+    page.get_by_role("button", name="ログアウト").wait_for()
+    wait_for_app(page)
 
 
 def metric(page, label: str) -> str:
@@ -107,6 +110,7 @@ def test_the_plan_tab_gives_a_blank_plan_workbook(app, tmp_path):
     with chromium_page() as page:
         login(page, url)
         page.get_by_role("tab", name="計画").click()
+        wait_for_app(page)
         with page.expect_download(timeout=90_000) as download:
             page.get_by_role("button", name="空の計画ワークブックをダウンロード").click()
         assert download.value.suggested_filename.endswith(".xlsx")
