@@ -180,3 +180,42 @@ def test_every_app_page_has_lang_ja_and_passes_axe(browser, sample_db, tmp_path)
         finally:
             page.close()
     assert problems == {}
+
+
+# 1.4.10 reflow / 1.4.4 resize: a 1366 px screen zoomed to 200 % is a 683 CSS px viewport.
+ZOOMED = {"width": 683, "height": 450}
+OVERFLOW = """() => {
+  const page = document.scrollingElement || document.documentElement;
+  const main = document.querySelector('[data-testid=stMain]');
+  return Math.max(page.scrollWidth - page.clientWidth,
+                  main ? main.scrollWidth - main.clientWidth : 0);
+}"""
+
+
+def test_site_and_main_app_pages_reflow_at_200_percent_zoom(browser, site, sample_db):
+    """No page scrolls sideways at 200 %: wide tables scroll inside their own region."""
+    context = browser.new_context(viewport=ZOOMED, device_scale_factor=2, locale="ja-JP")
+    page = context.new_page()
+    wide: dict[str, int] = {}
+    try:
+        for html in sorted(site.glob("*.html")):
+            page.goto(html.as_uri())
+            page.wait_for_load_state("load")
+            if (overflow := page.evaluate(OVERFLOW)) > 1:
+                wide[html.name] = overflow
+        env = {"KPI_DB": str(sample_db), "KPI_TODAY": "2026-11-25"}
+        with streamlit_server(env) as url:
+            for path in ("/", "/kpi_detail?kpi=2-3-1-1", "/council", "/final_review"):
+                page.goto(url + path)
+                wait_for_app(page)
+                if (overflow := page.evaluate(OVERFLOW)) > 1:
+                    wide[path] = overflow
+            # the check sees a page that does scroll sideways
+            page.evaluate(
+                "document.querySelector('[data-testid=stMain] h1')"
+                ".insertAdjacentHTML('afterend', '<div style=\"width:2000px;height:1px\"></div>')"
+            )
+            assert page.evaluate(OVERFLOW) > 1000
+    finally:
+        context.close()
+    assert wide == {}
