@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,6 +23,8 @@ import streamlit as st
 from kpi import charts, outlook
 from kpi.dashboard import kpi_history
 from ui import context
+
+T = TypeVar("T")
 
 STORES = 32  # plans whose figures are kept (a national database has 1,741)
 _stores: OrderedDict[tuple, dict] = OrderedDict()
@@ -119,10 +122,11 @@ def show(
     st.plotly_chart(fig, config=CHART_CONFIG if toolbar else SMALL_CHART_CONFIG, key=key, alt=alt)
 
 
-def cached_text(plan_id: str, key: tuple, build: Callable[[], str]) -> str:
-    """A text (an SVG chart) of the plan built once per database version and `key`."""
+def cached(plan_id: str, key: tuple, build: Callable[[], T]) -> T:
+    """Something of the plan (an SVG chart, what a download is written from) built once per
+    database version and `key`, shared by every rerun and session: treat it as read-only."""
     store = _store(plan_id)
-    text = store.get(key)
-    if text is None:
-        text = store[key] = build()
-    return text
+    value = store.get(key)
+    if value is None:
+        value = store[key] = build()
+    return value

@@ -16,6 +16,7 @@ from etl.round_templates import default_deadline
 from etl.year_locks import ACTION_WORDS, LOCK, UNLOCK
 from kpi import round_status
 from kpi.fiscal import fy_label
+from ui import charts as ui_charts
 from ui import errors, problems
 from ui.context import PageContext
 from ui.downloads import download_table
@@ -46,8 +47,11 @@ def round_section(ctx: PageContext, user: str | None) -> None:
     year_badge(ctx.data, fy)
     st.subheader("部署別の照会票", anchor=False)
     deadline = st.date_input("提出期限", value=default_deadline(fy), key="round_deadline")
-    # read here, inside the page's error boundary; the zip is written on click
-    source = round_ops.round_source(settings, ctx.plan_id, fy)
+    # read here, inside the page's error boundary (once per database version); the zip is
+    # written on click
+    source = ui_charts.cached(
+        ctx.plan_id, ("round-source", fy), lambda: round_ops.round_source(settings, ctx.plan_id, fy)
+    )
     st.download_button(
         "照会票をまとめてダウンロード（zip）",
         lambda: round_ops.templates_zip(

@@ -8,6 +8,7 @@ from etl.template import write_template
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
 from ui import auth, context, errors, plan_upload, problems, round_panels
+from ui import charts as ui_charts
 from ui.downloads import download_table
 from ui.format import md
 from ui.tables import show_table
@@ -263,8 +264,13 @@ with tab_template:
         format_func=fy_label,
         key="template_fy",
     )
-    # read here, inside the page's error boundary; the file is written on click
-    source = operations.template_source(settings, ctx.plan_id, fy)
+    # read here, inside the page's error boundary (once per database version); the file is
+    # written on click
+    source = ui_charts.cached(
+        ctx.plan_id,
+        ("template-source", fy),
+        lambda: operations.template_source(settings, ctx.plan_id, fy),
+    )
     st.download_button(
         "テンプレートをダウンロード",
         lambda: write_template(source, today=settings.today()),
