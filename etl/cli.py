@@ -20,7 +20,7 @@ from etl.actuals_loader import (
     rollback_preview,
     rollback_uploads,
 )
-from etl.cli_common import require_database, settings_of, write_output
+from etl.cli_common import require_database, settings_of, write_folder, write_output
 from etl.plan_loader import load_plan
 from etl.problems import InputRejected, problem_rows
 from etl.text_table import format_table, inert_output
@@ -500,7 +500,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     """The public static site: pages, CSV and PDF in one folder that works from disk."""
     from etl.provenance import source_lines
-    from etl.publish.site import build_site, write_site
+    from etl.publish.site import build_site
     from etl.report import build_report
 
     settings = settings_of(args)
@@ -526,7 +526,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         with_comments=args.with_comments,
         allow_sample=args.allow_sample,
     )
-    write_site(files, out)
+    write_folder(out, files)
     print(
         f"書き出しました: {out / 'index.html'} ほか {len(files) - 1} ファイル"
         f"（計画 {plan_id}、{fy_label(args.fy)}"

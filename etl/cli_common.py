@@ -32,10 +32,14 @@ def write_output(out: Path, content: bytes) -> None:
         raise KpiError(f"書き出せません: {out}（{e.strerror or e}）") from e
 
 
-def write_folder(out: Path, files: dict[str, bytes]) -> None:
+def write_folder(out: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write the files into `out` (created if needed); other files there are left alone."""
     try:
         out.mkdir(parents=True, exist_ok=True)
+        written = []
         for name, content in files.items():
-            (out / name).write_bytes(content)
+            (path := out / name).write_bytes(content)
+            written.append(path)
     except OSError as e:
         raise KpiError(f"書き出せません: {out}（{e.strerror or e}）") from e
+    return written

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from etl import cli
-from etl.publish.site import build_site, csv_name, pdf_name, write_site
+from etl.cli_common import write_folder
+from etl.publish.site import build_site, csv_name, pdf_name
 from kpi import service
 from kpi.auth import hash_password
 from kpi.config import load_settings
@@ -75,7 +76,7 @@ def site(sample_db, tmp_path_factory) -> Path:
         with_comments=True,
         allow_sample=True,
     )
-    write_site(files, out)
+    write_folder(out, files)
     return out
 
 

@@ -1,2 +1,3 @@
-"""The public static site (公表): `build_site` returns the files, `write_site` / `site_zip`
-deliver them. See etl/publish/site.py and docs/accessibility.md."""
+"""The public static site (公表): `build_site` returns the files; `site_zip` (the reports page)
+and `etl.cli_common.write_folder` (`etl publish`) deliver them. See etl/publish/site.py and
+docs/accessibility.md."""

@@ -548,20 +548,6 @@ def build_site(
     return out
 
 
-def write_site(files: dict[str, bytes], out_dir: Path) -> list[Path]:
-    """Write the files into `out_dir` (created if needed); other files there are left alone."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, content in files.items():
-            path = out_dir / name
-            path.write_bytes(content)
-            written.append(path)
-    except OSError as e:
-        raise KpiError(f"書き出せません: {out_dir}（{e.strerror or e}）") from e
-    return written
-
-
 def site_zip(files: dict[str, bytes], folder: str) -> bytes:
     """The site as one zip (the reports page's download), inside one folder."""
     buf = io.BytesIO()
