@@ -17,7 +17,7 @@ from kpi.charts import format_value
 from kpi.dashboard import PlanData, kpi_history
 from kpi.status import badge_text
 from kpi.svg_charts import kpi_svg
-from ui import charts as ui_charts
+from ui import plan_cache
 from ui.format import md
 
 
@@ -32,7 +32,7 @@ def _svg(plan_id: str, data: PlanData, kpi_id: str, name: str, large: bool) -> s
             return kpi_svg(history, width=340, height=220, font_px=19, label=label)
         return kpi_svg(history, width=320, height=170, font_px=12, label=label)
 
-    svg = ui_charts.cached(plan_id, ("kpi-svg", kpi_id, large), build)
+    svg = plan_cache.cached(plan_id, ("kpi-svg", kpi_id, large), build)
     # One line: a blank line inside a name would end the HTML block, and what follows would
     # be read as Markdown (a link, an image). The SVG's texts are HTML-escaped (kpi.svg_charts).
     return " ".join(svg.splitlines())

@@ -6,15 +6,13 @@ Each rerun of the home page shows ~40 small charts, so even a cache hit must be 
   hashes its arguments, ~1 ms each, 40 times per rerun);
 - a cached figure keeps its plain-dict form: st.plotly_chart asks every figure for
   `to_dict()`, a deep copy that cost ~2 ms per chart and rerun (docs/benchmarks.md).
-A new database version (an upload, a rollback) or another "today" means another store.
+A new database version (an upload, a rollback) or another "today" means another store
+(ui/plan_cache.py).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,12 +21,7 @@ import streamlit as st
 from kpi import charts, outlook
 from kpi.dashboard import kpi_history
 from ui import context
-
-T = TypeVar("T")
-
-STORES = 32  # plans whose figures are kept (a national database has 1,741)
-_stores: OrderedDict[tuple, dict] = OrderedDict()
-_lock = threading.Lock()
+from ui.plan_cache import store as _store
 
 
 class CachedFigure(go.Figure):
@@ -45,19 +38,6 @@ def _cached(fig: go.Figure) -> CachedFigure:
     """The same figure as a CachedFigure, without copying it (a copy re-validates it all)."""
     fig.__class__ = CachedFigure
     return fig
-
-
-def _store(plan_id: str) -> dict:
-    key = context.cache_key(plan_id)
-    with _lock:
-        store = _stores.get(key)
-        if store is None:
-            store = _stores[key] = {}
-            while len(_stores) > STORES:
-                _stores.popitem(last=False)
-        else:
-            _stores.move_to_end(key)
-        return store
 
 
 def kpi_figure(
@@ -120,13 +100,3 @@ def show(
     fig: go.Figure, *, key: str | None = None, alt: str | None = None, toolbar: bool = True
 ) -> None:
     st.plotly_chart(fig, config=CHART_CONFIG if toolbar else SMALL_CHART_CONFIG, key=key, alt=alt)
-
-
-def cached(plan_id: str, key: tuple, build: Callable[[], T]) -> T:
-    """Something of the plan (an SVG chart, what a download is written from) built once per
-    database version and `key`, shared by every rerun and session: treat it as read-only."""
-    store = _store(plan_id)
-    value = store.get(key)
-    if value is None:
-        value = store[key] = build()
-    return value

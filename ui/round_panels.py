@@ -16,8 +16,7 @@ from etl.round_templates import default_deadline
 from etl.year_locks import ACTION_WORDS, LOCK, UNLOCK
 from kpi import round_status
 from kpi.fiscal import fy_label
-from ui import charts as ui_charts
-from ui import errors, problems
+from ui import errors, plan_cache, problems
 from ui.context import PageContext
 from ui.downloads import download_table
 from ui.format import md
@@ -49,7 +48,7 @@ def round_section(ctx: PageContext, user: str | None) -> None:
     deadline = st.date_input("提出期限", value=default_deadline(fy), key="round_deadline")
     # read here, inside the page's error boundary (once per database version); the zip is
     # written on click
-    source = ui_charts.cached(
+    source = plan_cache.cached(
         ctx.plan_id, ("round-source", fy), lambda: round_ops.round_source(settings, ctx.plan_id, fy)
     )
     st.download_button(

@@ -8,7 +8,7 @@ from etl.publish.site import build_site, site_zip
 from etl.report import build_report
 from kpi import service
 from kpi.fiscal import fy_label
-from ui import context
+from ui import context, plan_cache
 from ui.format import md
 
 ctx = context.current()
@@ -23,9 +23,14 @@ if data.sample_current:
     st.caption("サンプル（架空）の値が表示中のため、報告書の表紙と各ページに注意書きが入ります。")
 
 
-# Read here, inside the page's error boundary: the files below are written on click, when
-# Streamlit runs the builder outside the page and could only say "Failed to generate file".
-SOURCES = source_lines(service.upload_history(settings, ctx.plan_id), data)
+# Read here, inside the page's error boundary (once per database version): the files below
+# are written on click, when Streamlit runs the builder outside the page and could only say
+# "Failed to generate file".
+SOURCES = plan_cache.cached(
+    ctx.plan_id,
+    ("report-sources",),
+    lambda: source_lines(service.upload_history(settings, ctx.plan_id), data),
+)
 
 
 def pdf() -> bytes:

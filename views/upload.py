@@ -7,8 +7,7 @@ from etl import operations
 from etl.template import write_template
 from kpi.fiscal import fy_label
 from kpi.status import UPLOAD_KIND_WORDS
-from ui import auth, context, errors, plan_upload, problems, round_panels
-from ui import charts as ui_charts
+from ui import auth, context, errors, plan_cache, plan_upload, problems, round_panels
 from ui.downloads import download_table
 from ui.format import md
 from ui.tables import show_table
@@ -266,7 +265,7 @@ with tab_template:
     )
     # read here, inside the page's error boundary (once per database version); the file is
     # written on click
-    source = ui_charts.cached(
+    source = plan_cache.cached(
         ctx.plan_id,
         ("template-source", fy),
         lambda: operations.template_source(settings, ctx.plan_id, fy),
