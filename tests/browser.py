@@ -52,6 +52,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+TODAY = "2026-11-25"  # the sample's years are all over: every grade shows
+
+
+def sample_database(folder: Path) -> Path:
+    """The seed plan with the fictional sample actuals, built by the CLI as `make run` does."""
+    from etl import cli
+
+    db = folder / "kpi.duckdb"
+    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
+    return db
+
+
+def app_env(db: Path, password: str | None = None) -> dict[str, str]:
+    """The app's environment for a browser test: its database, a fixed today, and an upload
+    password when the test signs in (a cheap hash: 1,000 iterations)."""
+    from kpi.auth import hash_password
+
+    env = {"KPI_DB": str(db), "KPI_TODAY": TODAY}
+    if password is not None:
+        env["KPI_UPLOAD_PASSWORD_HASH"] = hash_password(password, iterations=1_000)
+    return env
+
+
 @contextmanager
 def streamlit_server(
     env: dict[str, str], script: Path = ROOT / "app.py", cwd: Path = ROOT

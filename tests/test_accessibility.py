@@ -14,13 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from etl import cli
 from etl.cli_common import write_folder
 from etl.publish.site import build_site, csv_name, pdf_name
 from kpi import service
-from kpi.auth import hash_password
 from kpi.config import load_settings
-from tests.browser import chromium_browser, require_chromium, streamlit_server, wait_for_app
+from tests.browser import (
+    app_env,
+    chromium_browser,
+    require_chromium,
+    sample_database,
+    streamlit_server,
+    wait_for_app,
+)
 from ui.navigation import PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -54,9 +59,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("a11y") / "kpi.duckdb"
-    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
-    return db
+    return sample_database(tmp_path_factory.mktemp("a11y"))
 
 
 @pytest.fixture(scope="module")
@@ -150,13 +153,8 @@ def open_expanders(page) -> None:
 
 
 def test_every_app_page_has_lang_ja_and_passes_axe(browser, sample_db, tmp_path):
-    env = {
-        "KPI_DB": str(sample_db),
-        "KPI_TODAY": "2026-11-25",
-        "KPI_UPLOAD_PASSWORD_HASH": hash_password(PASSWORD, iterations=1_000),
-    }
     problems: dict[str, list[str]] = {}
-    with streamlit_server(env) as url:
+    with streamlit_server(app_env(sample_db, PASSWORD)) as url:
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="ja-JP")
         page.set_default_timeout(30_000)
         try:
@@ -204,8 +202,7 @@ def test_site_and_main_app_pages_reflow_at_200_percent_zoom(browser, site, sampl
             page.wait_for_load_state("load")
             if (overflow := page.evaluate(OVERFLOW)) > 1:
                 wide[html.name] = overflow
-        env = {"KPI_DB": str(sample_db), "KPI_TODAY": "2026-11-25"}
-        with streamlit_server(env) as url:
+        with streamlit_server(app_env(sample_db)) as url:
             for path in ("/", "/kpi_detail?kpi=2-3-1-1", "/council", "/final_review"):
                 page.goto(url + path)
                 wait_for_app(page)

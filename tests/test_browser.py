@@ -12,10 +12,16 @@ from playwright.sync_api import expect
 from etl import cli
 from etl.template import HEADER_ROW, HEADERS
 from kpi import service
-from kpi.auth import hash_password
 from kpi.config import load_settings
 from kpi.status import badge_text
-from tests.browser import chromium_page, require_chromium, streamlit_server, wait_for_app
+from tests.browser import (
+    app_env,
+    chromium_page,
+    require_chromium,
+    sample_database,
+    streamlit_server,
+    wait_for_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "browser-test"
@@ -25,14 +31,8 @@ PASSWORD = "browser-test"
 def app(tmp_path_factory):
     require_chromium()
     base = tmp_path_factory.mktemp("browser")
-    db = base / "kpi.duckdb"
-    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
-    env = {
-        "KPI_DB": str(db),
-        "KPI_TODAY": "2026-11-25",
-        "KPI_UPLOAD_PASSWORD_HASH": hash_password(PASSWORD, iterations=1_000),
-    }
-    with streamlit_server(env) as url:
+    db = sample_database(base)
+    with streamlit_server(app_env(db, PASSWORD)) as url:
         yield url, db, base
 
 

@@ -12,8 +12,14 @@ import urllib.parse
 
 import pytest
 
-from etl import cli
-from tests.browser import chromium_page, require_chromium, streamlit_server, wait_for_app
+from tests.browser import (
+    app_env,
+    chromium_page,
+    require_chromium,
+    sample_database,
+    streamlit_server,
+    wait_for_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,9 +29,8 @@ HOSTILE = "[ここからログイン](https://evil.example/)![t](http://127.0.0.
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     require_chromium()
-    db = tmp_path_factory.mktemp("browser-links") / "kpi.duckdb"
-    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
-    with streamlit_server({"KPI_DB": str(db), "KPI_TODAY": "2026-11-25"}) as url:
+    db = sample_database(tmp_path_factory.mktemp("browser-links"))
+    with streamlit_server(app_env(db)) as url:
         yield url
 
 

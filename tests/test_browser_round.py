@@ -11,8 +11,14 @@ import openpyxl
 import pytest
 
 from etl import cli
-from kpi.auth import hash_password
-from tests.browser import chromium_page, require_chromium, streamlit_server, wait_for_app
+from tests.browser import (
+    app_env,
+    chromium_page,
+    require_chromium,
+    sample_database,
+    streamlit_server,
+    wait_for_app,
+)
 from tests.test_round import fill
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -23,17 +29,11 @@ PASSWORD = "round-browser-test"
 def app(tmp_path_factory):
     require_chromium()
     base = tmp_path_factory.mktemp("round-browser")
-    db = base / "kpi.duckdb"
-    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
+    db = sample_database(base)
     out = base / "round"
     args = ["round-templates", "--fy", "2025", "--out", str(out), "--db", str(db)]
     assert cli.main(args) == 0
-    env = {
-        "KPI_DB": str(db),
-        "KPI_TODAY": "2026-11-25",
-        "KPI_UPLOAD_PASSWORD_HASH": hash_password(PASSWORD, iterations=1_000),
-    }
-    with streamlit_server(env) as url:
+    with streamlit_server(app_env(db, PASSWORD)) as url:
         yield url, out
 
 

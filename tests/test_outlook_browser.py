@@ -7,11 +7,17 @@ import urllib.parse
 
 import pytest
 
-from etl import cli
 from kpi import outlook, service
 from kpi.charts import format_value
 from kpi.config import load_settings
-from tests.browser import chromium_page, require_chromium, streamlit_server, wait_for_app
+from tests.browser import (
+    app_env,
+    chromium_page,
+    require_chromium,
+    sample_database,
+    streamlit_server,
+    wait_for_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 FY2023 = urllib.parse.quote("令和5年度 (2023)")
@@ -21,9 +27,8 @@ FY2025 = urllib.parse.quote("令和7年度 (2025)")
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     require_chromium()
-    db = tmp_path_factory.mktemp("outlook-browser") / "kpi.duckdb"
-    assert cli.main(["build", "--sample", "--db", str(db)]) == 0
-    with streamlit_server({"KPI_DB": str(db), "KPI_TODAY": "2026-11-25"}) as url:
+    db = sample_database(tmp_path_factory.mktemp("outlook-browser"))
+    with streamlit_server(app_env(db)) as url:
         yield url, db
 
 
